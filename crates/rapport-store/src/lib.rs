@@ -1,0 +1,185 @@
+//! Rapport's storage boundary. One `Store` with two real backends: SQLite (embedded, the
+//! default) and PostgreSQL (for teams). Nothing outside this crate names a sqlx type.
+//!
+//! Work happens in a [`Tx`], a transaction bound to one org: every statement it runs is scoped
+//! by `org_id`, so tenant data cannot leak across orgs by a forgotten filter. The generic row
+//! operations (`insert_rows`, `update_row`, `fetch_in`, `fetch_page` ...) work on any table
+//! described in [`schema`], with SQL shared between the backends; where the dialects differ
+//! (bulk loading, index maintenance, connection settings) the difference lives in `dialect`.
+
+mod dialect;
+mod migrate;
+mod records;
+pub mod schema;
+mod tx;
+pub mod value;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use rapport_domain::OrgId;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+pub use migrate::latest_version as schema_version;
+pub use records::{DuplicateCandidateRow, NewUser, PartyBrief};
+pub use schema::{Column, Index, Table};
+pub use tx::Tx;
+pub use value::{ColType, Row, Value};
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// What can go wrong in the store. Database errors keep their message; constraint violations
+/// are told apart so callers can report them as bad input.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://...")]
+    BadUrl(String),
+    #[error("{context}: {source}")]
+    Db {
+        context: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("constraint violated: {0}")]
+    Constraint(String),
+    #[error(
+        "migration {version} ({name}) was changed after it was applied; migrations are append-only"
+    )]
+    MigrationChanged { version: i64, name: String },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+pub(crate) trait Context<T> {
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T>;
+}
+
+impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
+    fn ctx(self, context: impl FnOnce() -> String) -> Result<T> {
+        self.map_err(|source| {
+            if let sqlx::Error::Database(db) = &source {
+                if matches!(
+                    db.kind(),
+                    sqlx::error::ErrorKind::UniqueViolation
+                        | sqlx::error::ErrorKind::ForeignKeyViolation
+                        | sqlx::error::ErrorKind::NotNullViolation
+                        | sqlx::error::ErrorKind::CheckViolation
+                ) {
+                    return StoreError::Constraint(format!("{}: {}", context(), db.message()));
+                }
+            }
+            StoreError::Db {
+                context: context(),
+                source,
+            }
+        })
+    }
+}
+
+#[derive(Clone)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// A connection pool to one Rapport database, with its schema migrated.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and applies pending migrations.
+    /// `sqlite://PATH` (or `sqlite::memory:`) and `postgres://...` are understood.
+    pub async fn connect(url: &str) -> Result<Store> {
+        let pool = if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|_| StoreError::BadUrl(url.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(30))
+                .pragma("cache_size", "-65536");
+            let memory = url.contains(":memory:");
+            let pool = SqlitePoolOptions::new()
+                .max_connections(if memory { 1 } else { 4 })
+                .connect_with(options)
+                .await
+                .ctx(|| format!("opening {url}"))?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options =
+                PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_string()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .ctx(|| format!("connecting to {}", redact(url)))?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(StoreError::BadUrl(url.to_string()));
+        };
+        let store = Store { pool };
+        migrate::run(&store.pool).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Starts a transaction scoped to `org`. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue instead of failing half-way.
+    pub async fn begin(&self, org: OrgId) -> Result<Tx> {
+        Tx::begin(&self.pool, org).await
+    }
+
+    /// Closes every connection (waits for checked-out ones to return).
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// The URL without its password, for messages.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn urls_are_redacted() {
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
+        assert_eq!(super::redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(super::redact("sqlite://x.db"), "sqlite://x.db");
+    }
+}

@@ -1,0 +1,471 @@
+//! A transaction bound to one org, with the generic row operations every use case builds on.
+
+use rapport_domain::OrgId;
+use sqlx::{AssertSqlSafe, Postgres, Sqlite, Transaction};
+use uuid::Uuid;
+
+use crate::dialect::{bind_value, copy_text_row, decode_row, placeholders};
+use crate::schema::Table;
+use crate::value::{ColType, Row, Value};
+use crate::{Backend, Context, Pool, Result, StoreError};
+
+pub(crate) enum Inner {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// A transaction scoped to one org. Dropped without `commit`, it rolls back.
+pub struct Tx {
+    pub(crate) org: OrgId,
+    pub(crate) inner: Inner,
+}
+
+/// Runs `$body` with `$conn` bound to the backend's connection; the body is compiled once per
+/// backend.
+macro_rules! on_conn {
+    ($self:expr, $conn:ident => $body:expr) => {
+        match &mut $self.inner {
+            Inner::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            Inner::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_conn;
+
+/// Rows per multi-row INSERT: large enough to amortize the statement, small enough to stay
+/// under both backends' bind-parameter limits.
+const INSERT_CHUNK_PARAMS: usize = 16_000;
+/// From this many rows on, PostgreSQL loads with COPY.
+const COPY_THRESHOLD: usize = 2_000;
+/// Values per `IN (...)` list.
+const IN_CHUNK: usize = 500;
+
+impl Tx {
+    pub(crate) async fn begin(pool: &Pool, org: OrgId) -> Result<Tx> {
+        let inner = match pool {
+            Pool::Sqlite(p) => Inner::Sqlite(
+                p.begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .ctx(|| "starting a transaction".into())?,
+            ),
+            Pool::Postgres(p) => {
+                Inner::Postgres(p.begin().await.ctx(|| "starting a transaction".into())?)
+            }
+        };
+        Ok(Tx { org, inner })
+    }
+
+    pub fn org(&self) -> OrgId {
+        self.org
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.inner {
+            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// On PostgreSQL a failed statement aborts the whole transaction; a savepoint around each
+    /// write gives both backends SQLite's behaviour: the failed statement is undone, the
+    /// transaction goes on. SQLite needs nothing.
+    async fn savepoint(&mut self) -> Result<()> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            sqlx::query("SAVEPOINT rapport_write")
+                .execute(&mut **tx)
+                .await
+                .ctx(|| "setting a savepoint".into())?;
+        }
+        Ok(())
+    }
+
+    async fn end_savepoint(&mut self, ok: bool) -> Result<()> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            if !ok {
+                sqlx::query("ROLLBACK TO SAVEPOINT rapport_write")
+                    .execute(&mut **tx)
+                    .await
+                    .ctx(|| "undoing a failed write".into())?;
+            }
+            sqlx::query("RELEASE SAVEPOINT rapport_write")
+                .execute(&mut **tx)
+                .await
+                .ctx(|| "ending a savepoint".into())?;
+        }
+        Ok(())
+    }
+
+    pub async fn commit(self) -> Result<()> {
+        match self.inner {
+            Inner::Sqlite(tx) => tx.commit().await,
+            Inner::Postgres(tx) => tx.commit().await,
+        }
+        .ctx(|| "committing".into())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        match self.inner {
+            Inner::Sqlite(tx) => tx.rollback().await,
+            Inner::Postgres(tx) => tx.rollback().await,
+        }
+        .ctx(|| "rolling back".into())
+    }
+
+    /// Inserts rows (each in `table`'s column order). Fails on any key conflict.
+    pub async fn insert_rows(&mut self, table: &Table, rows: &[Row]) -> Result<()> {
+        self.savepoint().await?;
+        let result = self.insert_rows_inner(table, rows).await;
+        self.end_savepoint(result.is_ok()).await?;
+        result
+    }
+
+    async fn insert_rows_inner(&mut self, table: &Table, rows: &[Row]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        for row in rows {
+            check_row(table, row)?;
+        }
+        if let Inner::Postgres(tx) = &mut self.inner {
+            if rows.len() >= COPY_THRESHOLD {
+                return copy_rows(tx, self.org, table, rows).await;
+            }
+        }
+        let width = table.columns.len() + 1;
+        let per_stmt = (INSERT_CHUNK_PARAMS / width).max(1);
+        let org = self.org.as_uuid();
+        for chunk in rows.chunks(per_stmt) {
+            let mut sql = format!(
+                "INSERT INTO {} (org_id, {}) VALUES ",
+                table.name,
+                table.column_list()
+            );
+            for i in 0..chunk.len() {
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                sql.push_str(&placeholders(i * width + 1, width));
+                sql.push(')');
+            }
+            on_conn!(self, conn => {
+                let mut q = sqlx::query(AssertSqlSafe(sql));
+                for row in chunk {
+                    q = q.bind(org);
+                    for (value, col) in row.iter().zip(table.columns) {
+                        q = bind_value!(q, value, col.ty);
+                    }
+                }
+                q.execute(conn).await.ctx(|| format!("inserting into {}", table.name))?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Replaces every non-key column of the row with the same primary key.
+    pub async fn update_row(&mut self, table: &Table, row: &Row) -> Result<u64> {
+        self.savepoint().await?;
+        let result = self.update_row_inner(table, row).await;
+        self.end_savepoint(result.is_ok()).await?;
+        result
+    }
+
+    async fn update_row_inner(&mut self, table: &Table, row: &Row) -> Result<u64> {
+        check_row(table, row)?;
+        let set: Vec<_> = table
+            .columns
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !table.key.contains(&c.name))
+            .collect();
+        let keys: Vec<_> = table.key.iter().map(|k| table.col(k)).collect();
+        let mut sql = format!("UPDATE {} SET ", table.name);
+        let assigns: Vec<_> = set
+            .iter()
+            .enumerate()
+            .map(|(i, (_, c))| format!("{} = ${}", c.name, i + 2))
+            .collect();
+        sql.push_str(&assigns.join(", "));
+        sql.push_str(" WHERE org_id = $1");
+        for (i, k) in keys.iter().enumerate() {
+            sql.push_str(&format!(
+                " AND {} = ${}",
+                table.columns[*k].name,
+                set.len() + 2 + i
+            ));
+        }
+        let org = self.org.as_uuid();
+        let done = on_conn!(self, conn => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
+            for (i, c) in &set {
+                q = bind_value!(q, &row[*i], c.ty);
+            }
+            for k in &keys {
+                q = bind_value!(q, &row[*k], table.columns[*k].ty);
+            }
+            q.execute(conn).await.ctx(|| format!("updating {}", table.name))?.rows_affected()
+        });
+        Ok(done)
+    }
+
+    /// The rows whose `column` equals one of `values`.
+    pub async fn fetch_in(
+        &mut self,
+        table: &Table,
+        column: &str,
+        values: &[Value],
+    ) -> Result<Vec<Row>> {
+        let mut out = Vec::new();
+        let ty = table.columns[table.col(column)].ty;
+        let types: Vec<ColType> = table.columns.iter().map(|c| c.ty).collect();
+        let org = self.org.as_uuid();
+        for chunk in values.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT {} FROM {} WHERE org_id = $1 AND {column} IN ({})",
+                table.column_list(),
+                table.name,
+                placeholders(2, chunk.len())
+            );
+            on_conn!(self, conn => {
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
+                for v in chunk {
+                    q = bind_value!(q, v, ty);
+                }
+                let rows = q.fetch_all(conn).await.ctx(|| format!("reading {}", table.name))?;
+                for r in &rows {
+                    out.push(decode_row!(r, types).ctx(|| format!("decoding {}", table.name))?);
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    /// One page of a table in primary-key order, starting after the row whose key is `after`.
+    pub async fn fetch_page(
+        &mut self,
+        table: &Table,
+        after: Option<&[Value]>,
+        limit: usize,
+    ) -> Result<Vec<Row>> {
+        let key_list = table.key.join(", ");
+        let types: Vec<ColType> = table.columns.iter().map(|c| c.ty).collect();
+        let mut sql = format!(
+            "SELECT {} FROM {} WHERE org_id = $1",
+            table.column_list(),
+            table.name
+        );
+        if after.is_some() {
+            sql.push_str(&format!(
+                " AND ({key_list}) > ({})",
+                placeholders(2, table.key.len())
+            ));
+        }
+        sql.push_str(&format!(" ORDER BY {key_list} LIMIT {limit}"));
+        let org = self.org.as_uuid();
+        let key_types: Vec<ColType> = table
+            .key
+            .iter()
+            .map(|k| table.columns[table.col(k)].ty)
+            .collect();
+        let rows = on_conn!(self, conn => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
+            if let Some(after) = after {
+                for (v, ty) in after.iter().zip(&key_types) {
+                    q = bind_value!(q, v, *ty);
+                }
+            }
+            let rows = q.fetch_all(conn).await.ctx(|| format!("reading {}", table.name))?;
+            rows.iter()
+                .map(|r| decode_row!(r, types))
+                .collect::<Result<Vec<_>, _>>()
+                .ctx(|| format!("decoding {}", table.name))?
+        });
+        Ok(rows)
+    }
+
+    /// One page of a table ordered by a unique text column (a natural key), bytewise on both
+    /// backends, starting after `after`. Exports use it so files come out in a stable order.
+    pub async fn fetch_ordered(
+        &mut self,
+        table: &Table,
+        column: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Row>> {
+        let types: Vec<ColType> = table.columns.iter().map(|c| c.ty).collect();
+        let collate = match self.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => " COLLATE \"C\"",
+        };
+        let mut sql = format!(
+            "SELECT {} FROM {} WHERE org_id = $1",
+            table.column_list(),
+            table.name
+        );
+        if after.is_some() {
+            sql.push_str(&format!(" AND {column}{collate} > $2"));
+        }
+        sql.push_str(&format!(" ORDER BY {column}{collate} LIMIT {limit}"));
+        let org = self.org.as_uuid();
+        let rows = on_conn!(self, conn => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
+            if let Some(after) = after {
+                q = q.bind(after.to_string());
+            }
+            let rows = q.fetch_all(conn).await.ctx(|| format!("reading {}", table.name))?;
+            rows.iter()
+                .map(|r| decode_row!(r, types))
+                .collect::<Result<Vec<_>, _>>()
+                .ctx(|| format!("decoding {}", table.name))?
+        });
+        Ok(rows)
+    }
+
+    /// The key values of a row (to pass as `after` to `fetch_page`).
+    pub fn key_of(table: &Table, row: &Row) -> Vec<Value> {
+        table
+            .key
+            .iter()
+            .map(|k| row[table.col(k)].clone())
+            .collect()
+    }
+
+    /// Rows in the table for this org.
+    pub async fn count(&mut self, table: &Table) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM {} WHERE org_id = $1", table.name);
+        let org = self.org.as_uuid();
+        let n: i64 = on_conn!(self, conn => {
+            sqlx::query_scalar(AssertSqlSafe(sql)).bind(org).fetch_one(conn).await.ctx(|| format!("counting {}", table.name))?
+        });
+        Ok(n)
+    }
+
+    /// Deletes the rows whose `column` equals `value`.
+    pub async fn delete_where(
+        &mut self,
+        table: &Table,
+        column: &str,
+        value: &Value,
+    ) -> Result<u64> {
+        let ty = table.columns[table.col(column)].ty;
+        let sql = format!(
+            "DELETE FROM {} WHERE org_id = $1 AND {column} = $2",
+            table.name
+        );
+        let org = self.org.as_uuid();
+        let n = on_conn!(self, conn => {
+            let q = sqlx::query(AssertSqlSafe(sql)).bind(org);
+            bind_value!(q, value, ty).execute(conn).await.ctx(|| format!("deleting from {}", table.name))?.rows_affected()
+        });
+        Ok(n)
+    }
+
+    /// Points every row whose `column` is `from` at `to` instead (used by merges).
+    pub async fn reassign(
+        &mut self,
+        table: &Table,
+        column: &str,
+        from: Uuid,
+        to: Uuid,
+    ) -> Result<u64> {
+        let sql = format!(
+            "UPDATE {} SET {column} = $3 WHERE org_id = $1 AND {column} = $2",
+            table.name
+        );
+        let org = self.org.as_uuid();
+        let n = on_conn!(self, conn => {
+            sqlx::query(AssertSqlSafe(sql)).bind(org).bind(from).bind(to).execute(conn).await
+                .ctx(|| format!("moving {}.{column}", table.name))?.rows_affected()
+        });
+        Ok(n)
+    }
+
+    /// Drops the table's secondary indexes (before a bulk load into an empty table).
+    pub async fn drop_indexes(&mut self, table: &Table) -> Result<()> {
+        for index in table.indexes {
+            let sql = format!("DROP INDEX IF EXISTS {}", index.name);
+            on_conn!(self, conn => {
+                sqlx::query(AssertSqlSafe(sql)).execute(conn).await.ctx(|| format!("dropping index {}", index.name))?;
+            });
+        }
+        Ok(())
+    }
+
+    /// Creates the table's secondary indexes if missing (after a bulk load).
+    pub async fn create_indexes(&mut self, table: &Table) -> Result<()> {
+        for index in table.indexes {
+            let unique = if index.unique { "UNIQUE " } else { "" };
+            let sql = format!(
+                "CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({})",
+                index.name, table.name, index.columns
+            );
+            on_conn!(self, conn => {
+                sqlx::query(AssertSqlSafe(sql)).execute(conn).await.ctx(|| format!("creating index {}", index.name))?;
+            });
+        }
+        Ok(())
+    }
+}
+
+fn check_row(table: &Table, row: &Row) -> Result<()> {
+    if row.len() != table.columns.len() {
+        return Err(StoreError::Invalid(format!(
+            "a row for {} has {} values, the table has {} columns",
+            table.name,
+            row.len(),
+            table.columns.len()
+        )));
+    }
+    for (value, col) in row.iter().zip(table.columns) {
+        if value.is_null() && !col.nullable {
+            return Err(StoreError::Invalid(format!(
+                "{}.{} may not be empty",
+                table.name, col.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+async fn copy_rows(
+    tx: &mut Transaction<'static, Postgres>,
+    org: OrgId,
+    table: &Table,
+    rows: &[Row],
+) -> Result<()> {
+    let statement = format!(
+        "COPY {} (org_id, {}) FROM STDIN",
+        table.name,
+        table.column_list()
+    );
+    let conn: &mut sqlx::PgConnection = tx;
+    let mut copy = conn
+        .copy_in_raw(&statement)
+        .await
+        .ctx(|| format!("starting COPY into {}", table.name))?;
+    let mut buf = String::with_capacity(1 << 20);
+    for row in rows {
+        copy_text_row(&mut buf, org.as_uuid(), row);
+        if buf.len() > (1 << 20) {
+            copy.send(buf.as_bytes())
+                .await
+                .ctx(|| format!("sending COPY data to {}", table.name))?;
+            buf.clear();
+        }
+    }
+    if !buf.is_empty() {
+        copy.send(buf.as_bytes())
+            .await
+            .ctx(|| format!("sending COPY data to {}", table.name))?;
+    }
+    copy.finish()
+        .await
+        .ctx(|| format!("loading {}", table.name))?;
+    Ok(())
+}
