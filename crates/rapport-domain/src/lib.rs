@@ -6,6 +6,7 @@
 //! of 5 cannot exist), so code further in never re-checks it.
 
 pub mod dates;
+pub mod duplicates;
 pub mod entities;
 pub mod ids;
 pub mod values;

@@ -18,11 +18,16 @@ impl Email {
         let domain_ok = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
         if local.is_empty() || local.len() > 64 || s.len() > 254 || !domain_ok {
             return Err(bad());
         }
-        if local.chars().any(|c| c.is_whitespace() || c == '@' || c.is_control()) {
+        if local
+            .chars()
+            .any(|c| c.is_whitespace() || c == '@' || c.is_control())
+        {
             return Err(bad());
         }
         Ok(Self(format!("{local}@{}", domain.to_lowercase())))
@@ -70,7 +75,10 @@ impl Phone {
     /// duplicates typed differently.
     pub fn normalized(&self) -> String {
         let digits: String = self.0.chars().filter(char::is_ascii_digit).collect();
-        let digits = digits.strip_prefix("00").map(str::to_string).unwrap_or(digits);
+        let digits = digits
+            .strip_prefix("00")
+            .map(str::to_string)
+            .unwrap_or(digits);
         // The last 9 digits identify a number well enough across national/international forms.
         let skip = digits.len().saturating_sub(9);
         digits[skip..].to_string()
@@ -159,7 +167,12 @@ pub fn format_minor(minor: i64, digits: u32) -> String {
     let sign = if minor < 0 { "-" } else { "" };
     let abs = minor.unsigned_abs();
     let scale = scale as u64;
-    format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = digits as usize)
+    format!(
+        "{sign}{}.{:0width$}",
+        abs / scale,
+        abs % scale,
+        width = digits as usize
+    )
 }
 
 /// Parses a decimal amount in major units into minor units, exactly (no floating point).
@@ -184,7 +197,9 @@ pub fn parse_minor(input: &str, digits: u32) -> Result<i64, ParseError> {
     if int_part.is_empty() && frac_part.is_empty() {
         return Err(bad("no digits"));
     }
-    if !int_part.chars().all(|c| c.is_ascii_digit()) || !frac_part.chars().all(|c| c.is_ascii_digit()) {
+    if !int_part.chars().all(|c| c.is_ascii_digit())
+        || !frac_part.chars().all(|c| c.is_ascii_digit())
+    {
         return Err(bad("unexpected characters"));
     }
     let frac_trimmed = frac_part.trim_end_matches('0');
@@ -200,7 +215,11 @@ pub fn parse_minor(input: &str, digits: u32) -> Result<i64, ParseError> {
     while frac.len() < digits as usize {
         frac.push('0');
     }
-    let frac: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| bad("too large"))? };
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| bad("too large"))?
+    };
     let value = int
         .checked_mul(10i64.pow(digits))
         .and_then(|v| v.checked_add(frac))
@@ -218,15 +237,17 @@ impl Sentiment {
         if (-2..=2).contains(&value) {
             Ok(Self(value as i8))
         } else {
-            Err(ParseError::new(format!("sentiment {value} is outside −2..+2")))
+            Err(ParseError::new(format!(
+                "sentiment {value} is outside −2..+2"
+            )))
         }
     }
 
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let s = input.trim().trim_start_matches('+');
-        let value: i64 = s
-            .parse()
-            .map_err(|_| ParseError::new(format!("'{}' is not a sentiment (−2..+2)", input.trim())))?;
+        let value: i64 = s.parse().map_err(|_| {
+            ParseError::new(format!("'{}' is not a sentiment (−2..+2)", input.trim()))
+        })?;
         Self::new(value)
     }
 
@@ -265,7 +286,10 @@ impl SurveyScore {
                 kind.as_str().to_uppercase()
             )));
         }
-        Ok(Self { kind, score: score as u8 })
+        Ok(Self {
+            kind,
+            score: score as u8,
+        })
     }
 
     pub fn parse(kind: SurveyKind, input: &str) -> Result<Self, ParseError> {
@@ -339,7 +363,9 @@ pub fn parse_quantity(input: &str) -> Result<i64, ParseError> {
         return Err(ParseError::new(format!("quantity {s} is negative")));
     }
     if value.fract() != 0.0 || value > 1e12 {
-        return Err(ParseError::new(format!("quantity {s} is not a whole number of units")));
+        return Err(ParseError::new(format!(
+            "quantity {s} is not a whole number of units"
+        )));
     }
     Ok(value as i64)
 }
@@ -363,8 +389,18 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(Email::parse(" Ann@Example.COM ").unwrap().as_str(), "Ann@example.com");
-        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "a b@example.com"] {
+        assert_eq!(
+            Email::parse(" Ann@Example.COM ").unwrap().as_str(),
+            "Ann@example.com"
+        );
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
         let e = Email::parse("A.Nn+crm@GMail.com").unwrap();

@@ -83,9 +83,9 @@ vocab!(
 vocab!(
     /// Where a party stands in its life cycle with the company.
     LifecycleStatus {
-        Lead = "lead" | "subscriber",
+        Lead = "lead" | "subscriber" | "other",
         Prospect = "prospect" | "opportunity" | "marketingqualifiedlead" | "salesqualifiedlead",
-        Active = "active" | "customer",
+        Active = "active" | "customer" | "evangelist",
         Inactive = "inactive" | "dormant",
         Churned = "churned" | "lost" | "former",
     }
@@ -235,7 +235,11 @@ impl PartyRoles {
 
     /// The stored form: codes joined by `;`.
     pub fn to_code(&self) -> String {
-        self.0.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(";")
+        self.0
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(";")
     }
 }
 
@@ -245,9 +249,18 @@ mod tests {
 
     #[test]
     fn vocabularies_accept_their_codes_and_aliases() {
-        assert_eq!(InteractionChannel::parse("Phone"), Ok(InteractionChannel::Call));
-        assert_eq!(ContractStatus::parse(" canceled "), Ok(ContractStatus::Cancelled));
-        assert_eq!(UserRole::parse("relationship-manager"), Ok(UserRole::RelationshipManager));
+        assert_eq!(
+            InteractionChannel::parse("Phone"),
+            Ok(InteractionChannel::Call)
+        );
+        assert_eq!(
+            ContractStatus::parse(" canceled "),
+            Ok(ContractStatus::Cancelled)
+        );
+        assert_eq!(
+            UserRole::parse("relationship-manager"),
+            Ok(UserRole::RelationshipManager)
+        );
         for role in UserRole::ALL {
             assert_eq!(UserRole::parse(role.as_str()), Ok(*role));
         }

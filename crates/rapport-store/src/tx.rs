@@ -346,6 +346,16 @@ impl Tx {
         Ok(n)
     }
 
+    /// Whether the table holds no rows at all, in any org. Only then may a bulk load drop and
+    /// rebuild its indexes, since indexes span every org.
+    pub async fn table_is_empty(&mut self, table: &Table) -> Result<bool> {
+        let sql = format!("SELECT 1 FROM {} LIMIT 1", table.name);
+        let found = on_conn!(self, conn => {
+            sqlx::query(AssertSqlSafe(sql)).fetch_optional(conn).await.ctx(|| format!("reading {}", table.name))?.is_some()
+        });
+        Ok(!found)
+    }
+
     /// Deletes the rows whose `column` equals `value`.
     pub async fn delete_where(
         &mut self,
@@ -384,6 +394,28 @@ impl Tx {
                 .ctx(|| format!("moving {}.{column}", table.name))?.rows_affected()
         });
         Ok(n)
+    }
+
+    /// The table's secondary indexes that do not exist (none, normally; a check for tests and
+    /// for `rapport` after a bulk load).
+    pub async fn missing_indexes(&mut self, table: &Table) -> Result<Vec<&'static str>> {
+        let sql = match self.backend() {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1"
+            }
+            Backend::Postgres => {
+                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1"
+            }
+        };
+        let names: Vec<String> = on_conn!(self, conn => {
+            sqlx::query_scalar(sql).bind(table.name).fetch_all(conn).await.ctx(|| format!("listing indexes of {}", table.name))?
+        });
+        Ok(table
+            .indexes
+            .iter()
+            .map(|i| i.name)
+            .filter(|n| !names.iter().any(|m| m == n))
+            .collect())
     }
 
     /// Drops the table's secondary indexes (before a bulk load into an empty table).

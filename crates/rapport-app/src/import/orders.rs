@@ -1,0 +1,625 @@
+//! Importing order lines, from Rapport's orders CSV (one row per order line) or from a bare
+//! transaction log (customer, date, amount[, quantity][, sku]) such as CDNOW's, where every
+//! transaction becomes an order of one line. Unknown customers are created as parties.
+//!
+//! Volume shapes this file: 10 million lines must load at hundreds of thousands of rows per
+//! second in flat memory. So: records are written in batches; parties and orders created by
+//! the import get ascending sequential ids (inserts append to the B-trees); only compact
+//! fingerprints of the customers and orders seen are kept (about 30 bytes each), never the
+//! rows; and into an empty database the secondary indexes are dropped and rebuilt after the
+//! load, inside the same transaction, so a killed import leaves them as they were.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use rapport_domain::{AuditEntry, Currency, ExternalId, OrgId, ParseError};
+use rapport_store::schema::{ORDER_LINES, ORDERS, PARTIES};
+use rapport_store::{Row, Store, StoreError, Tx, Value};
+use uuid::Uuid;
+
+use super::header::{Mapping, map_header};
+use super::ids::{SequentialIds, fingerprint};
+use super::kinds::ImportKind;
+use super::parse::RowView;
+use super::source::{Record, RecordSource};
+use super::write::product_lookup;
+use super::{
+    BATCH, ImportError, ImportOptions, ImportReport, Progress, RejectWriter, RowError, finish,
+};
+
+type Key = (u64, u64);
+
+fn key(s: &str) -> Key {
+    let f = fingerprint(s);
+    ((f >> 64) as u64, f as u64)
+}
+
+/// Marks an order that was stored before this import (its id must be looked up).
+const STORED: u32 = u32::MAX;
+
+/// One parsed order line.
+struct LineIn {
+    line: u64,
+    raw: Vec<String>,
+    order_ext: String,
+    line_no: Option<i64>,
+    customer: String,
+    at: DateTime<Utc>,
+    sku: Option<String>,
+    quantity: i64,
+    amount: i64,
+    currency: Currency,
+    channel: Option<String>,
+}
+
+/// Whether a first record is a header: none of its fields reads as a number or a date.
+fn is_header(rec: &Record) -> bool {
+    rec.fields.iter().all(|f| {
+        let f = f.trim();
+        f.parse::<f64>().is_err() && rapport_domain::parse_date(f).is_err()
+    })
+}
+
+/// For a headerless transaction log: which positions hold customer, date, quantity and amount.
+fn detect_positions(
+    file: &str,
+    rec: &Record,
+    opts: &ImportOptions,
+) -> Result<Mapping, ImportError> {
+    let n = rec.fields.len();
+    let header: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
+    let fields = ImportKind::Orders.fields();
+    let mut mapping = Mapping {
+        columns: vec![None; fields.len()],
+        header,
+        ..Mapping::default()
+    };
+    let set = |m: &mut Mapping, field: &str, col: usize| {
+        if let Some(i) = fields.iter().position(|f| f.name == field) {
+            m.columns[i] = Some(col);
+        }
+    };
+    let looks_like_date = |s: &str| {
+        let s = s.trim();
+        (s.len() == 8 || s.contains('-') || s.contains('.'))
+            && rapport_domain::parse_date(s).is_ok()
+    };
+    if let Some(date) = rec.fields.iter().position(|f| looks_like_date(f)) {
+        let customer = if date == 0 { 1 } else { 0 };
+        set(&mut mapping, "ordered_at", date);
+        set(&mut mapping, "customer_id", customer);
+        if n >= 3 {
+            set(&mut mapping, "amount", n - 1);
+            if date + 1 < n - 1 && rec.fields[date + 1].trim().parse::<i64>().is_ok() {
+                set(&mut mapping, "quantity", date + 1);
+            }
+        }
+    }
+    for (column, target) in &opts.columns.maps {
+        let pos = column
+            .trim_start_matches('#')
+            .parse::<usize>()
+            .ok()
+            .filter(|p| *p >= 1 && *p <= n);
+        let Some(pos) = pos else {
+            return Err(ImportError::Columns {
+                file: file.to_string(),
+                message: format!(
+                    "the file has no header line: name columns by position (1..{n}), not '{column}'"
+                ),
+            });
+        };
+        match fields.iter().position(|f| f.name == target) {
+            Some(i) => mapping.columns[i] = Some(pos - 1),
+            None if target == "ignore" => {}
+            None => {
+                return Err(ImportError::Columns {
+                    file: file.to_string(),
+                    message: format!("orders have no field '{target}'"),
+                });
+            }
+        }
+    }
+    let missing: Vec<&str> = fields
+        .iter()
+        .zip(&mapping.columns)
+        .filter(|(f, c)| f.required && c.is_none())
+        .map(|(f, _)| f.name)
+        .collect();
+    if !missing.is_empty() {
+        return Err(ImportError::Columns {
+            file: file.to_string(),
+            message: format!(
+                "no header line, and the columns for {} could not be recognized; name them with --map POSITION=FIELD",
+                missing.join(", ")
+            ),
+        });
+    }
+    let used: HashSet<usize> = mapping.columns.iter().flatten().copied().collect();
+    mapping.ignored = (0..n)
+        .filter(|i| !used.contains(i))
+        .map(|i| format!("column {}", i + 1))
+        .collect();
+    Ok(mapping)
+}
+
+fn parse_line(
+    rec: &Record,
+    mapping: &Mapping,
+    txlog: bool,
+    opts: &ImportOptions,
+) -> Result<LineIn, Vec<RowError>> {
+    let mut v = RowView::new(ImportKind::Orders, rec, mapping);
+    if rec.fields.len() != mapping.header.len()
+        && !(txlog
+            && rec.fields.len() > mapping.columns.iter().flatten().max().copied().unwrap_or(0))
+    {
+        return Err(vec![RowError {
+            line: rec.line,
+            column: None,
+            value: None,
+            reason: format!(
+                "has {} fields, the header has {}",
+                rec.fields.len(),
+                mapping.header.len()
+            ),
+        }]);
+    }
+    let order_ext = if txlog {
+        None
+    } else {
+        v.parse_required("order_id", ExternalId::parse)
+    };
+    let line_no = v.parse("line", |s| match s.parse::<i64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(ParseError::new(format!(
+            "'{s}' is not a line number (1, 2, ...)"
+        ))),
+    });
+    let customer = v.parse_required("customer_id", ExternalId::parse);
+    let at = v.parse_required("ordered_at", rapport_domain::parse_timestamp);
+    let sku = v.text("sku", 100);
+    let quantity = v
+        .parse("quantity", rapport_domain::parse_quantity)
+        .unwrap_or(1);
+    let currency = v
+        .parse("currency", Currency::parse)
+        .unwrap_or(opts.default_currency);
+    let amount = v.parse_required("amount", |s| {
+        rapport_domain::parse_minor(s, currency.minor_digits())
+    });
+    let channel = v.text("channel", 100);
+    match (customer, at, amount) {
+        (Some(customer), Some(at), Some(amount)) if v.errors.is_empty() => Ok(LineIn {
+            line: rec.line,
+            raw: rec.fields.clone(),
+            order_ext: order_ext
+                .map(|e| e.as_str().to_string())
+                .unwrap_or_default(),
+            line_no,
+            customer: customer.as_str().to_string(),
+            at,
+            sku,
+            quantity,
+            amount,
+            currency,
+            channel,
+        }),
+        _ => Err(v.errors),
+    }
+}
+
+/// Import state kept across batches.
+struct Loader {
+    ids: SequentialIds,
+    now: DateTime<Utc>,
+    txlog: bool,
+    parties_bulk: bool,
+    orders_bulk: bool,
+    customers: HashMap<Key, Uuid>,
+    /// Orders created by this import (value: sequence number) or stored before it (`STORED`).
+    orders: HashMap<Key, u32>,
+    next_line: HashMap<Key, u32>,
+    stored_lines_seen: HashSet<Key>,
+    products: HashMap<String, Uuid>,
+}
+
+#[derive(Default)]
+struct Counts {
+    created: u64,
+    updated: u64,
+    unchanged: u64,
+    orders: u64,
+    parties: u64,
+}
+
+pub(crate) async fn import(
+    store: &Store,
+    org: OrgId,
+    mut source: RecordSource,
+    first: Record,
+    opts: &ImportOptions,
+    progress: &dyn Progress,
+) -> Result<ImportReport, ImportError> {
+    let file = source.path().to_string();
+    let header = is_header(&first);
+    let (mapping, txlog) = if header {
+        let m = map_header(&file, ImportKind::Orders, &first.fields, &opts.columns)?;
+        let txlog = !m.has(ImportKind::Orders, "order_id");
+        (m, txlog)
+    } else {
+        (detect_positions(&file, &first, opts)?, true)
+    };
+    let mut report = ImportReport {
+        kind: Some(ImportKind::Orders),
+        file: file.clone(),
+        dry_run: opts.dry_run,
+        ignored_columns: mapping.ignored.clone(),
+        ..ImportReport::default()
+    };
+    let mut rejects = RejectWriter::new(opts, &mapping.header);
+    let mut tx = store.begin(org).await?;
+    let parties_bulk = tx.table_is_empty(&PARTIES).await?;
+    let orders_bulk = tx.table_is_empty(&ORDERS).await? && tx.table_is_empty(&ORDER_LINES).await?;
+    report.bulk = orders_bulk;
+    if parties_bulk {
+        tx.drop_indexes(&PARTIES).await?;
+    }
+    if orders_bulk {
+        tx.drop_indexes(&ORDERS).await?;
+    }
+    let mut loader = Loader {
+        ids: SequentialIds::new(opts.now.timestamp_millis().max(0) as u64),
+        now: opts.now,
+        txlog,
+        parties_bulk,
+        orders_bulk,
+        customers: HashMap::new(),
+        orders: HashMap::new(),
+        next_line: HashMap::new(),
+        stored_lines_seen: HashSet::new(),
+        products: product_lookup(&mut tx).await?,
+    };
+    let mut counts = Counts::default();
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut pending_first = if header { None } else { Some(first) };
+    loop {
+        let rec = match pending_first.take() {
+            Some(r) => r,
+            None => match source.next_record() {
+                None => break,
+                Some(Err(e)) => return Err(e),
+                Some(Ok(r)) => r,
+            },
+        };
+        report.rows += 1;
+        match parse_line(&rec, &mapping, txlog, opts) {
+            Ok(line) => batch.push(line),
+            Err(errors) => {
+                rejects.write(&rec.fields, &errors);
+                report.add_errors(errors);
+            }
+        }
+        if batch.len() >= BATCH {
+            let rejected = loader
+                .write_batch(&mut tx, std::mem::take(&mut batch), &mut counts)
+                .await?;
+            for (raw, errors) in rejected {
+                rejects.write(&raw, &errors);
+                report.add_errors(errors);
+            }
+            progress.advance(report.rows, source.position());
+        }
+    }
+    let rejected = loader.write_batch(&mut tx, batch, &mut counts).await?;
+    for (raw, errors) in rejected {
+        rejects.write(&raw, &errors);
+        report.add_errors(errors);
+    }
+    if parties_bulk {
+        tx.create_indexes(&PARTIES).await?;
+    }
+    if orders_bulk {
+        tx.create_indexes(&ORDERS).await?;
+    }
+    progress.advance(report.rows, source.bytes_total);
+    report.created = counts.created;
+    report.updated = counts.updated;
+    report.unchanged = counts.unchanged;
+    report.orders_created = counts.orders;
+    report.parties_created = counts.parties;
+    rejects.finish(&mut report)?;
+    finish(tx, opts, &mut report, Vec::<AuditEntry>::new()).await?;
+    Ok(report)
+}
+
+impl Loader {
+    /// Writes one batch; returns the rows refused (raw fields and reasons).
+    async fn write_batch(
+        &mut self,
+        tx: &mut Tx,
+        mut batch: Vec<LineIn>,
+        counts: &mut Counts,
+    ) -> Result<Vec<(Vec<String>, Vec<RowError>)>, StoreError> {
+        let mut rejected = Vec::new();
+        if batch.is_empty() {
+            return Ok(rejected);
+        }
+        let party_rows = self.resolve_customers(tx, &batch, counts).await?;
+        tx.insert_rows(&PARTIES, &party_rows).await?;
+
+        // Order external ids for transaction logs: customer, day and a running number.
+        if self.txlog {
+            for l in &mut batch {
+                let day = l.at.format("%Y%m%d");
+                let mut k = 1;
+                loop {
+                    let candidate = format!("{}-{day}-{k}", l.customer);
+                    if !self.orders.contains_key(&key(&candidate)) {
+                        l.order_ext = candidate;
+                        break;
+                    }
+                    k += 1;
+                }
+                self.orders.entry(key(&l.order_ext)).or_insert(u32::MAX - 1);
+            }
+            // Placeholders only reserved the names; resolution below decides.
+            for l in &batch {
+                if self.orders.get(&key(&l.order_ext)) == Some(&(u32::MAX - 1)) {
+                    self.orders.remove(&key(&l.order_ext));
+                }
+            }
+        }
+
+        // Which orders exist already.
+        let mut stored: HashMap<String, Row> = HashMap::new();
+        if !self.orders_bulk {
+            let mut lookup: Vec<Value> = Vec::new();
+            let mut asked = HashSet::new();
+            for l in &batch {
+                let k = key(&l.order_ext);
+                let known_new = self.orders.get(&k).is_some_and(|s| *s != STORED);
+                if !known_new && asked.insert(l.order_ext.clone()) {
+                    lookup.push(Value::text(l.order_ext.as_str()));
+                }
+            }
+            let ext = ORDERS.col("external_id");
+            for row in tx.fetch_in(&ORDERS, "external_id", &lookup).await? {
+                if let Some(e) = row[ext].as_str() {
+                    stored.insert(e.to_string(), row.clone());
+                }
+            }
+        }
+
+        let mut order_inserts: Vec<Row> = Vec::new();
+        let mut order_updates: Vec<Row> = Vec::new();
+        let mut first_line: HashMap<Key, (String, DateTime<Utc>, Currency)> = HashMap::new();
+        let mut line_inserts: Vec<(u64, Vec<String>, Row)> = Vec::new();
+        let mut stored_lines: Vec<(u64, Vec<String>, Row)> = Vec::new();
+        for l in batch {
+            let k = key(&l.order_ext);
+            let party = self.customers.get(&key(&l.customer)).copied();
+            let Some(party) = party else { continue };
+            // Lines of one order must agree on customer, time and currency.
+            if let Some((c, at, cur)) = first_line.get(&k) {
+                if *c != l.customer || *at != l.at || *cur != l.currency {
+                    rejected.push((l.raw, vec![RowError {
+                        line: l.line,
+                        column: Some("order_id".into()),
+                        value: Some(l.order_ext.clone()),
+                        reason: "disagrees with the order's earlier lines on customer, date or currency".into(),
+                    }]));
+                    continue;
+                }
+            } else {
+                first_line.insert(k, (l.customer.clone(), l.at, l.currency));
+            }
+            let order_row = |id: Uuid| {
+                vec![
+                    Value::Uuid(id),
+                    Value::text(l.order_ext.as_str()),
+                    Value::Uuid(party),
+                    Value::Time(l.at),
+                    Value::opt(l.channel.clone()),
+                    Value::text(l.currency.as_str()),
+                ]
+            };
+            let (order_id, is_stored) = if let Some(row) = stored.get(&l.order_ext) {
+                let id = row[0].as_uuid().unwrap_or_default();
+                let wanted = order_row(id);
+                if &wanted != row && !order_updates.iter().any(|r: &Row| r[0] == wanted[0]) {
+                    order_updates.push(wanted);
+                }
+                self.orders.insert(k, STORED);
+                (id, true)
+            } else {
+                match self.orders.get(&k) {
+                    Some(seq) if *seq != STORED => (self.ids.id(*seq as u64), false),
+                    _ => {
+                        let seq = self.ids.next_seq();
+                        let id = self.ids.id(seq);
+                        self.orders.insert(k, seq as u32);
+                        order_inserts.push(order_row(id));
+                        counts.orders += 1;
+                        (id, false)
+                    }
+                }
+            };
+            let line_no = match l.line_no {
+                Some(n) => n,
+                None if self.txlog => 1,
+                None => {
+                    let next = self.next_line.entry(k).or_insert(0);
+                    *next += 1;
+                    *next as i64
+                }
+            };
+            let product = l.sku.as_ref().and_then(|s| self.products.get(s)).copied();
+            let row = vec![
+                Value::Uuid(order_id),
+                Value::Int(line_no),
+                Value::opt(product),
+                Value::opt(l.sku.clone()),
+                Value::Int(l.quantity),
+                Value::Int(l.amount),
+            ];
+            if is_stored {
+                let lk = key(&format!("{}#{line_no}", l.order_ext));
+                if !self.stored_lines_seen.insert(lk) {
+                    rejected.push((l.raw, vec![duplicate_line(l.line, &l.order_ext, line_no)]));
+                    continue;
+                }
+                stored_lines.push((l.line, l.raw, row));
+            } else {
+                line_inserts.push((l.line, l.raw, row));
+            }
+        }
+
+        tx.insert_rows(&ORDERS, &order_inserts).await?;
+        for row in &order_updates {
+            tx.update_row(&ORDERS, row).await?;
+        }
+
+        // Lines of orders stored before: compare with what is stored.
+        if !stored_lines.is_empty() {
+            let ids: Vec<Value> = stored_lines
+                .iter()
+                .filter_map(|(_, _, r)| r[0].as_uuid())
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .map(Value::Uuid)
+                .collect();
+            let existing: HashMap<(Uuid, i64), Row> = tx
+                .fetch_in(&ORDER_LINES, "order_id", &ids)
+                .await?
+                .into_iter()
+                .map(|r| {
+                    (
+                        (
+                            r[0].as_uuid().unwrap_or_default(),
+                            r[1].as_int().unwrap_or(0),
+                        ),
+                        r,
+                    )
+                })
+                .collect();
+            for (line, raw, row) in stored_lines {
+                let k = (
+                    row[0].as_uuid().unwrap_or_default(),
+                    row[1].as_int().unwrap_or(0),
+                );
+                match existing.get(&k) {
+                    Some(old) if *old == row => counts.unchanged += 1,
+                    Some(_) => {
+                        tx.update_row(&ORDER_LINES, &row).await?;
+                        counts.updated += 1;
+                    }
+                    None => line_inserts.push((line, raw, row)),
+                }
+            }
+        }
+
+        let rows: Vec<Row> = line_inserts.iter().map(|(_, _, r)| r.clone()).collect();
+        match tx.insert_rows(&ORDER_LINES, &rows).await {
+            Ok(()) => counts.created += rows.len() as u64,
+            Err(StoreError::Constraint(_)) => {
+                // Find the culprits one by one; the rest goes in.
+                for (line, raw, row) in line_inserts {
+                    match tx
+                        .insert_rows(&ORDER_LINES, std::slice::from_ref(&row))
+                        .await
+                    {
+                        Ok(()) => counts.created += 1,
+                        Err(StoreError::Constraint(_)) => {
+                            let ext = raw_order_ext(&row, &order_inserts).unwrap_or_default();
+                            rejected.push((
+                                raw,
+                                vec![duplicate_line(line, &ext, row[1].as_int().unwrap_or(0))],
+                            ));
+                        }
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(rejected)
+    }
+
+    /// Party ids for the batch's customers: from memory, the database, or new parties (whose
+    /// rows are returned for insertion).
+    async fn resolve_customers(
+        &mut self,
+        tx: &mut Tx,
+        batch: &[LineIn],
+        counts: &mut Counts,
+    ) -> Result<Vec<Row>, StoreError> {
+        let mut unknown: Vec<String> = Vec::new();
+        let mut asked = HashSet::new();
+        for l in batch {
+            if !self.customers.contains_key(&key(&l.customer)) && asked.insert(l.customer.as_str())
+            {
+                unknown.push(l.customer.clone());
+            }
+        }
+        if unknown.is_empty() {
+            return Ok(Vec::new());
+        }
+        if !self.parties_bulk {
+            for (ext, id) in tx.resolve_parties(&unknown).await? {
+                self.customers.insert(key(&ext), id);
+            }
+        }
+        let mut first_seen: HashMap<&str, DateTime<Utc>> = HashMap::new();
+        for l in batch {
+            let e = first_seen.entry(l.customer.as_str()).or_insert(l.at);
+            if l.at < *e {
+                *e = l.at;
+            }
+        }
+        let mut rows = Vec::new();
+        for ext in unknown {
+            if self.customers.contains_key(&key(&ext)) {
+                continue;
+            }
+            let seq = self.ids.next_seq();
+            let id = self.ids.id(seq);
+            self.customers.insert(key(&ext), id);
+            counts.parties += 1;
+            let mut row = vec![Value::Null; PARTIES.columns.len()];
+            let mut set = |c: &str, v: Value| row[PARTIES.col(c)] = v;
+            set("id", Value::Uuid(id));
+            set("external_id", Value::text(ext.as_str()));
+            set("kind", Value::text("person"));
+            set("name", Value::text(format!("Customer {ext}")));
+            set("roles", Value::text("customer"));
+            set("lifecycle", Value::text("active"));
+            set(
+                "acquired_on",
+                Value::opt(first_seen.get(ext.as_str()).map(|t| t.date_naive())),
+            );
+            set("tags", Value::text(""));
+            set("attributes", Value::Json(serde_json::json!({})));
+            set("created_at", Value::Time(self.now));
+            set("updated_at", Value::Time(self.now));
+            rows.push(row);
+        }
+        Ok(rows)
+    }
+}
+
+fn raw_order_ext(line: &Row, orders: &[Row]) -> Option<String> {
+    orders
+        .iter()
+        .find(|o| o[0] == line[0])
+        .and_then(|o| o[1].as_str().map(str::to_string))
+}
+
+fn duplicate_line(line: u64, order: &str, line_no: i64) -> RowError {
+    RowError {
+        line,
+        column: Some("line".into()),
+        value: Some(line_no.to_string()),
+        reason: format!("order {order} has line {line_no} twice"),
+    }
+}

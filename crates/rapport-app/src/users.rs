@@ -1,0 +1,175 @@
+//! Users: the first admin at `init`, adding, listing, disabling. Passwords are stored as
+//! Argon2id PHC strings; a generated password is returned once and never stored in clear.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use chrono::{DateTime, Utc};
+use rapport_domain::{AuditEntry, AuditId, Email, OrgId, User, UserId, UserRole};
+use rapport_store::{NewUser, Store, StoreError};
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum UserError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+}
+
+/// A user to add, as typed.
+pub struct AddUser<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+    pub role: &'a str,
+    pub locale: &'a str,
+    /// `None`: generate one and return it.
+    pub password: Option<&'a str>,
+}
+
+/// A new random password: 20 characters from an alphabet without look-alikes (~100 bits).
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let bytes = [Uuid::new_v4().into_bytes(), Uuid::new_v4().into_bytes()].concat();
+    bytes
+        .iter()
+        .filter(|b| **b < 224)
+        .take(20)
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect()
+}
+
+/// The Argon2id PHC string of a password.
+pub fn hash_password(password: &str) -> Result<String, UserError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| UserError::Invalid(format!("cannot hash the password: {e}")))
+}
+
+/// Whether `password` matches the stored PHC string.
+pub fn verify_password(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Adds a user; returns it with the password when one was generated.
+pub async fn add_user(
+    store: &Store,
+    org: OrgId,
+    req: &AddUser<'_>,
+    actor: Option<UserId>,
+    now: DateTime<Utc>,
+) -> Result<(User, Option<String>), UserError> {
+    let email = Email::parse(req.email).map_err(|e| UserError::Invalid(e.0))?;
+    let role = UserRole::parse(req.role).map_err(|e| UserError::Invalid(e.0))?;
+    let name = rapport_domain::parse_text(req.name, 200)
+        .map_err(|e| UserError::Invalid(format!("name {e}")))?;
+    if !["en", "de", "fr", "el"].contains(&req.locale) {
+        return Err(UserError::Invalid(format!(
+            "locale '{}' is not one of en, de, fr, el",
+            req.locale
+        )));
+    }
+    let generated = req.password.is_none().then(generate_password);
+    let password = req
+        .password
+        .map(str::to_string)
+        .or(generated.clone())
+        .unwrap_or_default();
+    if password.chars().count() < 12 {
+        return Err(UserError::Invalid(
+            "a password needs at least 12 characters".into(),
+        ));
+    }
+    let user = NewUser {
+        id: UserId(Uuid::now_v7()),
+        email,
+        name,
+        role,
+        locale: req.locale.to_string(),
+        password_hash: hash_password(&password)?,
+        created_at: now,
+    };
+    let mut tx = store.begin(org).await?;
+    tx.insert_user(&user).await.map_err(|e| match e {
+        StoreError::Invalid(m) => UserError::Invalid(m),
+        other => UserError::Store(other),
+    })?;
+    tx.audit(&[AuditEntry {
+        id: AuditId(Uuid::now_v7()),
+        at: now,
+        user: actor,
+        source: "cli".into(),
+        entity: "users".into(),
+        entity_id: Some(user.email.as_str().to_string()),
+        action: "create".into(),
+        before: None,
+        after: Some(serde_json::json!({"email": user.email.as_str(), "name": user.name, "role": user.role.as_str(), "locale": user.locale})),
+    }])
+    .await?;
+    let stored = tx
+        .find_user_by_email(&user.email)
+        .await?
+        .ok_or_else(|| UserError::Invalid("user vanished".into()))?;
+    tx.commit().await?;
+    Ok((stored, generated))
+}
+
+pub async fn list_users(store: &Store, org: OrgId) -> Result<Vec<User>, UserError> {
+    let mut tx = store.begin(org).await?;
+    let users = tx.list_users().await?;
+    tx.rollback().await?;
+    Ok(users)
+}
+
+/// Disables (or enables again) a user.
+pub async fn set_disabled(
+    store: &Store,
+    org: OrgId,
+    email: &str,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> Result<(), UserError> {
+    let email = Email::parse(email).map_err(|e| UserError::Invalid(e.0))?;
+    let mut tx = store.begin(org).await?;
+    if !tx.set_user_disabled(&email, disabled).await? {
+        return Err(UserError::Invalid(format!(
+            "no user has the e-mail {}",
+            email.as_str()
+        )));
+    }
+    tx.audit(&[AuditEntry {
+        id: AuditId(Uuid::now_v7()),
+        at: now,
+        user: None,
+        source: "cli".into(),
+        entity: "users".into(),
+        entity_id: Some(email.as_str().to_string()),
+        action: if disabled { "disable" } else { "enable" }.into(),
+        before: Some(serde_json::json!({"disabled": !disabled})),
+        after: Some(serde_json::json!({"disabled": disabled})),
+    }])
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_passwords_are_long_and_verify() {
+        let p = generate_password();
+        assert_eq!(p.len(), 20);
+        assert_ne!(p, generate_password());
+        let h = hash_password(&p).unwrap();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password(&p, &h));
+        assert!(!verify_password("wrong password!", &h));
+        assert!(!verify_password(&p, "not a hash"));
+    }
+}

@@ -1,0 +1,82 @@
+//! `rapport demo`: generate the demo company and print what was made.
+
+use std::process::ExitCode;
+
+use clap::Args;
+use rapport_app::demo::{DemoError, generate};
+use rapport_app::import::Progress;
+
+use super::open;
+use super::progress::Bar;
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many customers.
+    #[arg(long, default_value_t = 5_000)]
+    pub customers: usize,
+    /// Seed: the same seed (and --as-of) gives the same company.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// The demo's "today" (YYYY-MM-DD); default: today.
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Only generate (the server arrives in a later release; generating is all `demo` does now).
+    #[arg(long)]
+    pub no_serve: bool,
+}
+
+fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
+    rapport_domain::parse_date(s).map_err(|e| e.0)
+}
+
+pub async fn run(db: &str, org: &str, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    if args.customers == 0 || args.customers > 2_000_000 {
+        anyhow::bail!("--customers must lie between 1 and 2,000,000");
+    }
+    let (store, org) = open(db, org).await?;
+    let now = chrono::Utc::now();
+    let as_of = args.as_of.unwrap_or_else(|| now.date_naive());
+    let started = std::time::Instant::now();
+    let bars = |label: &str| -> Box<dyn Progress> { Box::new(Bar::new(label, 0)) };
+    let summary = match generate(&store, org.id, args.customers, args.seed, as_of, now, &bars).await
+    {
+        Ok(s) => s,
+        Err(DemoError::NotEmpty) => {
+            println!(
+                "org '{}' in {} holds data already; the demo company is only generated into an empty org (try --org demo2 or another --db)",
+                org.name,
+                rapport_store::redact(db)
+            );
+            store.close().await;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    println!(
+        "demo company \"{}\" (seed {}, as of {as_of}) generated into org '{}' of {} in {:.1}s:",
+        summary.company,
+        args.seed,
+        org.name,
+        rapport_store::redact(db),
+        started.elapsed().as_secs_f64()
+    );
+    for r in &summary.reports {
+        let extra = if r.orders_created > 0 {
+            format!(" ({} orders)", r.orders_created)
+        } else {
+            String::new()
+        };
+        println!(
+            "  {:<22} {:>8} rows{extra}",
+            r.kind.map(|k| k.as_str()).unwrap_or("?"),
+            r.created
+        );
+    }
+    println!("users (passwords shown once):");
+    for (email, role, password) in &summary.users {
+        println!("  {email:<45} {role:<22} {password}");
+    }
+    println!("next: rapport export parties --out parties.csv, rapport duplicates, rapport audit");
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
