@@ -202,7 +202,7 @@ pub const REASONS: &[Reason] = &[
     Reason { code: "payment_trouble", label: "Cannot keep up the payments", category: "payment", remedy: "Offer a payment holiday or instalments", cancel_weight: 3.0, withdraw_weight: 3.0, fits: Fits::Any },
     Reason { code: "network_coverage", label: "Poor network coverage at home", category: "product", remedy: "Coverage check before signing; free signal booster", cancel_weight: 5.0, withdraw_weight: 2.0, fits: Fits::Mobile },
     Reason { code: "delivery_delay", label: "Waited too long for delivery", category: "service", remedy: "Keep in touch while customers wait; give firm delivery dates", cancel_weight: 1.0, withdraw_weight: 8.0, fits: Fits::Any },
-    Reason { code: "changed_mind", label: "Changed mind after signing", category: "other", remedy: "Nurture program between signing and delivery that repeats the reasons to buy", cancel_weight: 0.5, withdraw_weight: 40.0, fits: Fits::Any },
+    Reason { code: "changed_mind", label: "Changed mind after signing", category: "other", remedy: "Nurture program between signing and delivery that repeats the reasons to buy", cancel_weight: 0.0, withdraw_weight: 40.0, fits: Fits::Any },
 ];
 
 /// The cancellation-reasons file.

@@ -345,10 +345,12 @@ fn plant_duplicates(customers: &mut Vec<Customer>, seed: u64, last_day: NaiveDat
         dup.dropout = 1.0;
         dup.complains = false;
         match k % 3 {
-            0 => {
+            // Same person, the address typed in other letter case.
+            0 if dup.email.is_some() => {
                 dup.email = dup.email.map(|e| shout_email(&e));
                 dup.phone_text = None;
             }
+            // A misspelt name with the phone number typed differently.
             1 => {
                 if let Some((first, last)) = dup.person.take() {
                     let last = names::misspell(&mut rng, &last);
@@ -360,6 +362,7 @@ fn plant_duplicates(customers: &mut Vec<Customer>, seed: u64, last_day: NaiveDat
                 dup.email = None;
                 dup.phone_text = Some(dup.phone.variant(rng.next_u64()));
             }
+            // Same name and phone number (typed differently), registered in another city.
             _ => {
                 dup.email = None;
                 dup.phone_text = Some(dup.phone.variant(rng.next_u64()));

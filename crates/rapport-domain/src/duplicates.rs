@@ -95,17 +95,11 @@ pub const NEIGHBOURS: usize = 3;
 /// Candidate pairs with `score >= min_score`, best first (ties by `(a, b)`), each pair once.
 /// See the module documentation for the scoring rules and the blocking.
 pub fn find_duplicates(parties: &[DuplicateInput], min_score: f64) -> Vec<DuplicateCandidate> {
-    let t0 = std::time::Instant::now();
     let prepared = Prepared::new(parties);
-    eprintln!(
-        "prepare {:?} blocks {}",
-        t0.elapsed(),
-        prepared.blocks.len()
-    );
     let mut found: Vec<(u32, u32, f64)> = Vec::new();
     let mut consider = |x: u32, y: u32| {
         let (i, j) = (x.min(y), x.max(y));
-        if i == j || parties[i as usize].id == parties[j as usize].id {
+        if i == j {
             return;
         }
         if let Some(score) = prepared.evidence(i, j).map(|e| e.score())
@@ -116,6 +110,7 @@ pub fn find_duplicates(parties: &[DuplicateInput], min_score: f64) -> Vec<Duplic
     };
     let mut members: Vec<u32> = Vec::new();
     for block in prepared.blocks.chunk_by(|x, y| x.0 == y.0) {
+        // Parties are numbered in name order, so a block is already in neighbour order.
         members.clear();
         members.extend(block.iter().map(|&(_, i)| i));
         if members.len() <= BLOCK_CAP {
@@ -125,7 +120,6 @@ pub fn find_duplicates(parties: &[DuplicateInput], min_score: f64) -> Vec<Duplic
                 }
             }
         } else {
-            members.sort_unstable_by(|&x, &y| prepared.neighbour_order(x, y));
             for (k, &x) in members.iter().enumerate() {
                 for &y in members.iter().skip(k + 1).take(NEIGHBOURS) {
                     consider(x, y);
@@ -133,13 +127,14 @@ pub fn find_duplicates(parties: &[DuplicateInput], min_score: f64) -> Vec<Duplic
             }
         }
     }
-    eprintln!("compare {:?} found {}", t0.elapsed(), found.len());
     found.sort_unstable_by_key(|&(i, j, _)| (i, j));
     found.dedup_by_key(|&mut (i, j, _)| (i, j));
 
-    let id = |i: u32| parties[i as usize].id;
+    let input = |i: u32| &parties[prepared.parties[i as usize].input as usize];
+    let id = |i: u32| input(i).id;
     let mut ranked: Vec<(f64, Uuid, Uuid, u32, u32)> = found
         .into_iter()
+        .filter(|&(i, j, _)| id(i) != id(j))
         .map(|(i, j, score)| (score, id(i).min(id(j)), id(i).max(id(j)), i, j))
         .collect();
     if has_repeated_ids(parties) {
@@ -148,12 +143,12 @@ pub fn find_duplicates(parties: &[DuplicateInput], min_score: f64) -> Vec<Duplic
         ranked.dedup_by_key(|x| (x.1, x.2));
     }
     ranked.sort_unstable_by(|x, y| y.0.total_cmp(&x.0).then((x.1, x.2).cmp(&(y.1, y.2))));
-    eprintln!("ranked {:?}", t0.elapsed());
     ranked
         .into_iter()
         .filter_map(|(score, a, b, i, j)| {
             let evidence = prepared.evidence(i, j)?;
-            let reasons = evidence.reasons(&parties[i as usize], &parties[j as usize]);
+            let email = prepared.emails[prepared.parties[i as usize].input as usize].as_deref();
+            let reasons = evidence.reasons(input(i), input(j), email);
             Some(DuplicateCandidate {
                 a,
                 b,
@@ -180,42 +175,37 @@ const BY_PHONE: u64 = 1;
 const BY_NAME_START: u64 = 2;
 const BY_NAME_END: u64 = 3;
 
-/// One party reduced to what comparisons need: interned e-mail/phone/city and the two name
-/// forms as ranges into a shared character arena.
+/// One party reduced to what comparisons need: fingerprints of the normalized e-mail and
+/// phone, the interned city, and the two name forms as ranges into a shared character arena.
+#[derive(Clone, Copy)]
 struct Party {
+    /// Position in the input.
+    input: u32,
     kind: u8,
-    email: Option<u32>,
-    phone: Option<u32>,
+    email: Option<u64>,
+    phone: Option<u64>,
     city: Option<u32>,
-    name: (usize, usize),
-    sorted: (usize, usize),
+    name: (u32, u32),
+    sorted: (u32, u32),
     letters: Letters,
 }
 
+/// The parties numbered in name order (words sorted, then city, then input order): parties
+/// compared with each other lie close in memory, and an over-sized block, listed by number,
+/// is already in the order its neighbours are compared in.
 struct Prepared {
     parties: Vec<Party>,
     chars: Vec<char>,
-    /// (block key, party index), sorted so each block is a run of equal keys.
+    /// Normalized e-mail addresses and phone numbers by input position.
+    emails: Vec<Option<String>>,
+    phones: Vec<Option<String>>,
+    /// (block key, party number), sorted so each block is a run of equal keys.
     blocks: Vec<(u64, u32)>,
 }
 
 type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
-/// Hands out a small number per distinct string.
-struct Interner(FastMap<String, u32>);
-
-impl Interner {
-    fn with_capacity(n: usize) -> Self {
-        Self(FastMap::with_capacity_and_hasher(n, Default::default()))
-    }
-
-    fn id(&mut self, s: String) -> u32 {
-        let next = self.0.len() as u32;
-        *self.0.entry(s).or_insert(next)
-    }
-}
-
-/// FNV-1a: a quick hash for interning (the std default is several times slower here).
+/// FNV-1a: a quick hash for block keys and small maps (the std default is slower here).
 struct Fnv(u64);
 
 impl Default for Fnv {
@@ -236,15 +226,25 @@ impl Hasher for Fnv {
     }
 }
 
+/// The block key of an e-mail address or phone number: its hash, in the low 62 bits (two
+/// values that collide share a block, and are still compared exactly).
+fn fingerprint(s: &str) -> u64 {
+    let mut hasher = Fnv::default();
+    hasher.write(s.as_bytes());
+    hasher.finish() >> 2
+}
+
 impl Prepared {
     fn new(inputs: &[DuplicateInput]) -> Self {
         let n = inputs.len();
-        let (mut emails, mut phones) = (Interner::with_capacity(n), Interner::with_capacity(n));
-        let mut cities = Interner::with_capacity(64);
-        let mut city_ids: FastMap<&str, Option<u32>> = FastMap::default();
+        let (mut emails, mut phones) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        // Cities: an id per normalized name, looked up once per spelling.
+        let mut city_ids: FastMap<String, u32> = FastMap::default();
+        let mut spellings: FastMap<&str, Option<u32>> = FastMap::default();
         let mut normalizer = Normalizer::default();
         let mut parties = Vec::with_capacity(n);
-        let mut chars = Vec::with_capacity(n * 24);
+        let mut prefixes = Vec::with_capacity(n);
+        let mut chars = Vec::with_capacity(n * 32);
         let mut blocks = Vec::with_capacity(n * 3);
         for (index, input) in inputs.iter().enumerate() {
             let index = index as u32;
@@ -257,23 +257,30 @@ impl Prepared {
                     Err(_) => OTHER_KIND,
                 },
             };
-            let email = normalized_email(input.email.as_deref()).map(|e| emails.id(e));
+            let email = normalized_email(input.email.as_deref());
             let phone = input.phone.as_deref().and_then(|p| Phone::parse(p).ok());
-            let phone = phone.map(|p| phones.id(p.normalized()));
+            let phone = phone.map(|p| p.normalized());
+            let (email_key, phone_key) = (
+                email.as_deref().map(fingerprint),
+                phone.as_deref().map(fingerprint),
+            );
+            emails.push(email);
+            phones.push(phone);
             let city = input.city.as_deref().and_then(|raw| {
-                *city_ids.entry(raw).or_insert_with(|| {
+                *spellings.entry(raw).or_insert_with(|| {
                     let city = normalize_name(raw, false);
-                    (!city.is_empty()).then(|| cities.id(city))
+                    let next = city_ids.len() as u32;
+                    (!city.is_empty()).then(|| *city_ids.entry(city).or_insert(next))
                 })
             });
-            if let Some(e) = email {
-                blocks.push((BY_EMAIL << 62 | u64::from(e), index));
+            if let Some(key) = email_key {
+                blocks.push((BY_EMAIL << 62 | key, index));
             }
-            if let Some(p) = phone {
-                blocks.push((BY_PHONE << 62 | u64::from(p), index));
+            if let Some(key) = phone_key {
+                blocks.push((BY_PHONE << 62 | key, index));
             }
             let [name, sorted] = normalizer.push(&input.name, kind == ORGANIZATION, &mut chars);
-            let words = &chars[sorted.0..sorted.1];
+            let words = &chars[sorted.0 as usize..sorted.1 as usize];
             if !words.is_empty() {
                 let first = words.split(|&c| c == ' ').next().unwrap_or_default();
                 let last = words.rsplit(|&c| c == ' ').next().unwrap_or_default();
@@ -284,46 +291,73 @@ impl Prepared {
                     blocks.push((BY_NAME_END << 62 | end, index));
                 }
             }
-            let letters = Letters::of(&chars[name.0..name.1]);
+            // The first eight characters, packed so that integer order is name order.
+            let prefix = (0..8).fold(0u128, |key, k| {
+                let c = words.get(k).map_or(0, |&c| u32::from(c).min(0xffff));
+                key << 16 | u128::from(c)
+            });
+            prefixes.push((prefix, index));
+            let letters = Letters::of(&chars[name.0 as usize..name.1 as usize]);
             parties.push(Party {
+                input: index,
                 kind,
-                email,
-                phone,
+                email: email_key,
+                phone: phone_key,
                 city,
                 name,
                 sorted,
                 letters,
             });
         }
+        // Number the parties in name order: sorted by packed prefix, then runs of equal
+        // prefixes by the whole name, city and input position.
+        prefixes.sort_unstable();
+        for run in prefixes
+            .chunk_by_mut(|x, y| x.0 == y.0)
+            .filter(|run| run.len() > 1)
+        {
+            run.sort_unstable_by_key(|&(_, i)| {
+                let p = &parties[i as usize];
+                (&chars[p.sorted.0 as usize..p.sorted.1 as usize], p.city, i)
+            });
+        }
+        let order: Vec<u32> = prefixes.iter().map(|&(_, i)| i).collect();
+        let mut number = vec![0u32; n];
+        for (k, &i) in order.iter().enumerate() {
+            number[i as usize] = k as u32;
+        }
+        for entry in &mut blocks {
+            entry.1 = number[entry.1 as usize];
+        }
         blocks.sort_unstable();
+        let parties = order.iter().map(|&i| parties[i as usize]).collect();
         Self {
             parties,
             chars,
+            emails,
+            phones,
             blocks,
         }
     }
 
     fn name(&self, i: u32) -> &[char] {
         let (start, end) = self.parties[i as usize].name;
-        &self.chars[start..end]
+        &self.chars[start as usize..end as usize]
     }
 
     fn sorted(&self, i: u32) -> &[char] {
         let (start, end) = self.parties[i as usize].sorted;
-        &self.chars[start..end]
-    }
-
-    /// The order within an over-sized block: by sorted name, then city, then input order.
-    fn neighbour_order(&self, x: u32, y: u32) -> std::cmp::Ordering {
-        let city = |i: u32| self.parties[i as usize].city;
-        (self.sorted(x), city(x), x).cmp(&(self.sorted(y), city(y), y))
+        &self.chars[start as usize..end as usize]
     }
 
     /// What speaks for parties `i` and `j` being the same, or `None` when nothing does.
     fn evidence(&self, i: u32, j: u32) -> Option<Evidence> {
         let (p, q) = (&self.parties[i as usize], &self.parties[j as usize]);
-        let email = p.email.is_some() && p.email == q.email;
-        let phone = p.phone.is_some() && p.phone == q.phone;
+        let same = |x: Option<u64>, y: Option<u64>, texts: &[Option<String>]| {
+            x.is_some() && x == y && texts[p.input as usize] == texts[q.input as usize]
+        };
+        let email = same(p.email, q.email, &self.emails);
+        let phone = same(p.phone, q.phone, &self.phones);
         if !email && !phone && p.kind != q.kind {
             return None;
         }
@@ -342,24 +376,26 @@ impl Prepared {
 
     /// How alike the names are, when at least [`NAME_THRESHOLD`].
     fn name_match(&self, i: u32, j: u32) -> Option<NameMatch> {
-        let (a, b) = (self.name(i), self.name(j));
-        let (sa, sb) = (self.sorted(i), self.sorted(j));
-        if a.is_empty() || b.is_empty() {
+        let (p, q) = (&self.parties[i as usize], &self.parties[j as usize]);
+        let (la, lb) = (
+            (p.name.1 - p.name.0) as usize,
+            (q.name.1 - q.name.0) as usize,
+        );
+        // Most pairs in a block are told apart by lengths and letters alone, unread.
+        let shared = p.letters.shared(&q.letters, la, lb);
+        if jaro_winkler_bound(la, lb, shared, 4) < NAME_THRESHOLD {
             return None;
         }
+        let (a, b) = (self.name(i), self.name(j));
+        let (sa, sb) = (self.sorted(i), self.sorted(j));
         if a == b || sa == sb {
             return Some(NameMatch {
                 similarity: 1.0,
                 reordered: a != b,
             });
         }
-        // Most pairs in a block are told apart by their lengths, letters and prefixes alone.
-        let letters = (
-            &self.parties[i as usize].letters,
-            &self.parties[j as usize].letters,
-        );
         let prefix = common_prefix(a, b).max(common_prefix(sa, sb));
-        if jaro_winkler_bound(a.len(), b.len(), letters, prefix) < NAME_THRESHOLD {
+        if jaro_winkler_bound(la, lb, shared, prefix) < NAME_THRESHOLD {
             return None;
         }
         let direct = jaro_winkler_chars(a, b);
@@ -425,10 +461,10 @@ impl Evidence {
     }
 
     /// The evidence in plain words, strongest first.
-    fn reasons(&self, p: &DuplicateInput, q: &DuplicateInput) -> Vec<String> {
+    fn reasons(&self, p: &DuplicateInput, q: &DuplicateInput, email: Option<&str>) -> Vec<String> {
         let mut reasons = Vec::new();
         if self.email
-            && let Some(email) = normalized_email(p.email.as_deref())
+            && let Some(email) = email
         {
             reasons.push(format!("same e-mail address ({email})"));
         }

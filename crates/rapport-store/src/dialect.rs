@@ -115,6 +115,16 @@ pub(crate) fn placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
+/// Placeholders for long parameter lists. SQLite looks named parameters (`$1`) up by name,
+/// which makes a statement with thousands of them quadratic to prepare and bind; anonymous
+/// `?` parameters bind by position. PostgreSQL only knows `$n`.
+pub(crate) fn bulk_placeholders(backend: crate::Backend, first: usize, count: usize) -> String {
+    match backend {
+        crate::Backend::Sqlite => vec!["?"; count].join(", "),
+        crate::Backend::Postgres => placeholders(first, count),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ mod dialect;
 mod migrate;
 mod records;
 pub mod schema;
+mod sqlite_bulk;
 mod tx;
 pub mod value;
 

@@ -4,7 +4,7 @@ use rapport_domain::OrgId;
 use sqlx::{AssertSqlSafe, Postgres, Sqlite, Transaction};
 use uuid::Uuid;
 
-use crate::dialect::{bind_value, copy_text_row, decode_row, placeholders};
+use crate::dialect::{bind_value, bulk_placeholders, copy_text_row, decode_row, placeholders};
 use crate::schema::Table;
 use crate::value::{ColType, Row, Value};
 use crate::{Backend, Context, Pool, Result, StoreError};
@@ -40,9 +40,9 @@ pub(crate) use on_conn;
 
 /// Rows per multi-row INSERT: large enough to amortize the statement, small enough to stay
 /// under both backends' bind-parameter limits.
-const INSERT_CHUNK_PARAMS: usize = 16_000;
+const INSERT_CHUNK_PARAMS: usize = 4_000;
 /// From this many rows on, PostgreSQL loads with COPY.
-const COPY_THRESHOLD: usize = 2_000;
+const COPY_THRESHOLD: usize = 500;
 /// Values per `IN (...)` list.
 const IN_CHUNK: usize = 500;
 
@@ -132,12 +132,15 @@ impl Tx {
         for row in rows {
             check_row(table, row)?;
         }
-        if let Inner::Postgres(tx) = &mut self.inner {
-            if rows.len() >= COPY_THRESHOLD {
+        match &mut self.inner {
+            Inner::Postgres(tx) if rows.len() >= COPY_THRESHOLD => {
                 return copy_rows(tx, self.org, table, rows).await;
             }
+            Inner::Sqlite(tx) => return crate::sqlite_bulk::insert_rows(tx, self.org.as_uuid(), table, rows).await,
+            Inner::Postgres(_) => {}
         }
         let width = table.columns.len() + 1;
+        let backend = self.backend();
         let per_stmt = (INSERT_CHUNK_PARAMS / width).max(1);
         let org = self.org.as_uuid();
         for chunk in rows.chunks(per_stmt) {
@@ -151,7 +154,7 @@ impl Tx {
                     sql.push_str(", ");
                 }
                 sql.push('(');
-                sql.push_str(&placeholders(i * width + 1, width));
+                sql.push_str(&bulk_placeholders(backend, i * width + 1, width));
                 sql.push(')');
             }
             on_conn!(self, conn => {
@@ -227,10 +230,11 @@ impl Tx {
         let org = self.org.as_uuid();
         for chunk in values.chunks(IN_CHUNK) {
             let sql = format!(
-                "SELECT {} FROM {} WHERE org_id = $1 AND {column} IN ({})",
+                "SELECT {} FROM {} WHERE org_id = {} AND {column} IN ({})",
                 table.column_list(),
                 table.name,
-                placeholders(2, chunk.len())
+                bulk_placeholders(self.backend(), 1, 1),
+                bulk_placeholders(self.backend(), 2, chunk.len())
             );
             on_conn!(self, conn => {
                 let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);

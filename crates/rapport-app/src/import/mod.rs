@@ -35,7 +35,7 @@ use parse::{ParseCtx, Pending, RowView};
 use source::{Record, RecordSource};
 
 /// Rows per write batch: large enough to amortize lookups, small enough to keep memory flat.
-pub(crate) const BATCH: usize = 5_000;
+pub(crate) const BATCH: usize = 20_000;
 /// Bad rows kept in the report; more are counted (and all go to the reject file).
 const MAX_REPORTED_ERRORS: usize = 10_000;
 

@@ -147,7 +147,7 @@ fn parse_line(
     rec: &Record,
     mapping: &Mapping,
     txlog: bool,
-    opts: &ImportOptions,
+    opts: &ParseOpts,
 ) -> Result<LineIn, Vec<RowError>> {
     let mut v = RowView::new(ImportKind::Orders, rec, mapping);
     if rec.fields.len() != mapping.header.len()
@@ -192,7 +192,7 @@ fn parse_line(
     match (customer, at, amount) {
         (Some(customer), Some(at), Some(amount)) if v.errors.is_empty() => Ok(LineIn {
             line: rec.line,
-            raw: rec.fields.clone(),
+            raw: if opts.keep_raw { rec.fields.clone() } else { Vec::new() },
             order_ext: order_ext
                 .map(|e| e.as_str().to_string())
                 .unwrap_or_default(),
@@ -207,6 +207,64 @@ fn parse_line(
         }),
         _ => Err(v.errors),
     }
+}
+
+/// What parsing needs from the options (owned: it runs on its own thread).
+struct ParseOpts {
+    default_currency: Currency,
+    /// Keep each row's fields, for the reject file.
+    keep_raw: bool,
+}
+
+/// One batch from the reader thread.
+struct Parsed {
+    lines: Vec<LineIn>,
+    rejected: Vec<(Vec<String>, Vec<RowError>)>,
+    rows_read: u64,
+    position: u64,
+}
+
+/// Reads and parses the file in batches; returns the file's size when done.
+fn parse_file(
+    mut source: RecordSource,
+    mut pending_first: Option<Record>,
+    mapping: Mapping,
+    txlog: bool,
+    opts: ParseOpts,
+    sender: tokio::sync::mpsc::Sender<Result<Parsed, ImportError>>,
+) -> u64 {
+    let mut rows_read = 0u64;
+    let mut batch = Parsed { lines: Vec::with_capacity(BATCH), rejected: Vec::new(), rows_read: 0, position: 0 };
+    loop {
+        let rec = match pending_first.take() {
+            Some(r) => r,
+            None => match source.next_record() {
+                None => break,
+                Some(Err(e)) => {
+                    let _ = sender.blocking_send(Err(e));
+                    return source.bytes_total;
+                }
+                Some(Ok(r)) => r,
+            },
+        };
+        rows_read += 1;
+        match parse_line(&rec, &mapping, txlog, &opts) {
+            Ok(line) => batch.lines.push(line),
+            Err(errors) => batch.rejected.push((rec.fields, errors)),
+        }
+        if batch.lines.len() >= BATCH {
+            batch.rows_read = rows_read;
+            batch.position = source.position();
+            let next = Parsed { lines: Vec::with_capacity(BATCH), rejected: Vec::new(), rows_read: 0, position: 0 };
+            if sender.blocking_send(Ok(std::mem::replace(&mut batch, next))).is_err() {
+                return source.bytes_total;
+            }
+        }
+    }
+    batch.rows_read = rows_read;
+    batch.position = source.bytes_total;
+    let _ = sender.blocking_send(Ok(batch));
+    source.bytes_total
 }
 
 /// Import state kept across batches.
@@ -236,7 +294,7 @@ struct Counts {
 pub(crate) async fn import(
     store: &Store,
     org: OrgId,
-    mut source: RecordSource,
+    source: RecordSource,
     first: Record,
     opts: &ImportOptions,
     progress: &dyn Progress,
@@ -281,48 +339,36 @@ pub(crate) async fn import(
         products: product_lookup(&mut tx).await?,
     };
     let mut counts = Counts::default();
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut pending_first = if header { None } else { Some(first) };
-    loop {
-        let rec = match pending_first.take() {
-            Some(r) => r,
-            None => match source.next_record() {
-                None => break,
-                Some(Err(e)) => return Err(e),
-                Some(Ok(r)) => r,
-            },
-        };
-        report.rows += 1;
-        match parse_line(&rec, &mapping, txlog, opts) {
-            Ok(line) => batch.push(line),
-            Err(errors) => {
-                rejects.write(&rec.fields, &errors);
-                report.add_errors(errors);
-            }
+    // Parsing runs on its own thread, a batch ahead of the writer: reading and checking the
+    // file overlaps with the database's work. The channel holds two batches, so memory stays
+    // flat however large the file.
+    let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Parsed, ImportError>>(2);
+    let parse_opts = ParseOpts { default_currency: opts.default_currency, keep_raw: opts.skip_invalid };
+    let parse_mapping = mapping.clone();
+    let pending_first = if header { None } else { Some(first) };
+    let parser = std::thread::spawn(move || parse_file(source, pending_first, parse_mapping, txlog, parse_opts, sender));
+    while let Some(parsed) = receiver.recv().await {
+        let parsed = parsed?;
+        report.rows = parsed.rows_read;
+        for (raw, errors) in parsed.rejected {
+            rejects.write(&raw, &errors);
+            report.add_errors(errors);
         }
-        if batch.len() >= BATCH {
-            let rejected = loader
-                .write_batch(&mut tx, std::mem::take(&mut batch), &mut counts)
-                .await?;
-            for (raw, errors) in rejected {
-                rejects.write(&raw, &errors);
-                report.add_errors(errors);
-            }
-            progress.advance(report.rows, source.position());
+        let rejected = loader.write_batch(&mut tx, parsed.lines, &mut counts).await?;
+        for (raw, errors) in rejected {
+            rejects.write(&raw, &errors);
+            report.add_errors(errors);
         }
+        progress.advance(report.rows, parsed.position);
     }
-    let rejected = loader.write_batch(&mut tx, batch, &mut counts).await?;
-    for (raw, errors) in rejected {
-        rejects.write(&raw, &errors);
-        report.add_errors(errors);
-    }
+    let bytes_total = parser.join().map_err(|_| ImportError::File { file: file.clone(), message: "the reader thread failed".into() })?;
     if parties_bulk {
         tx.create_indexes(&PARTIES).await?;
     }
     if orders_bulk {
         tx.create_indexes(&ORDERS).await?;
     }
-    progress.advance(report.rows, source.bytes_total);
+    progress.advance(report.rows, bytes_total);
     report.created = counts.created;
     report.updated = counts.updated;
     report.unchanged = counts.unchanged;

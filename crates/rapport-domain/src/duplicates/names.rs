@@ -69,7 +69,7 @@ impl Normalizer {
         name: &str,
         is_organization: bool,
         arena: &mut Vec<char>,
-    ) -> [(usize, usize); 2] {
+    ) -> [(u32, u32); 2] {
         self.split(name, is_organization);
         let as_written = self.append(arena);
         let folded = &self.folded;
@@ -84,8 +84,12 @@ impl Normalizer {
     fn split(&mut self, name: &str, is_organization: bool) {
         self.folded.clear();
         self.words.clear();
-        for c in name.chars().flat_map(char::to_lowercase) {
-            fold(c, &mut self.folded);
+        for c in name.chars() {
+            if c.is_ascii_alphanumeric() {
+                self.folded.push(c.to_ascii_lowercase());
+            } else {
+                c.to_lowercase().for_each(|c| fold(c, &mut self.folded));
+            }
         }
         let mut start = 0;
         for word in self.folded.split(' ') {
@@ -111,15 +115,16 @@ impl Normalizer {
             .map(|&(start, end)| &self.folded[start..end])
     }
 
-    fn append(&self, arena: &mut Vec<char>) -> (usize, usize) {
-        let start = arena.len();
+    /// Appends the words joined by single spaces; returns their range in the arena.
+    fn append(&self, arena: &mut Vec<char>) -> (u32, u32) {
+        let start = arena.len() as u32;
         for (k, word) in self.words().enumerate() {
             if k > 0 {
                 arena.push(' ');
             }
             arena.extend(word.chars());
         }
-        (start, arena.len())
+        (start, arena.len() as u32)
     }
 }
 
@@ -244,7 +249,7 @@ fn jaro_with(a: &[char], b: &[char], a_hit: &mut [u64], b_hit: &mut [u64]) -> f6
 }
 
 /// How many of each kind of character a name holds (characters fall into 32 buckets), so
-/// that the number of characters two names can share is bounded without comparing them.
+/// that the number of characters two names can share is bounded without reading them.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Letters([u8; 32]);
 
@@ -258,35 +263,30 @@ impl Letters {
         Self(counts)
     }
 
-    /// At least as many as the characters two names of at most 255 characters share.
-    fn common(&self, other: &Letters) -> usize {
-        self.0
+    /// At least as many characters as names of `la` and `lb` characters with these letters
+    /// can share (a count saturates at 255, so longer names fall back to the shorter length).
+    pub(super) fn shared(&self, other: &Letters, la: usize, lb: usize) -> usize {
+        if la.max(lb) > 255 {
+            return la.min(lb);
+        }
+        let common: usize = self
+            .0
             .iter()
             .zip(&other.0)
             .map(|(x, y)| usize::from(*x.min(y)))
-            .sum()
+            .sum();
+        common.min(la.min(lb))
     }
 }
 
-/// The most [`jaro_winkler`] can reach for names of `la` and `lb` characters that share at
-/// most the characters counted in their [`Letters`] and have a common prefix of `prefix`.
-pub(super) fn jaro_winkler_bound(
-    la: usize,
-    lb: usize,
-    letters: (&Letters, &Letters),
-    prefix: usize,
-) -> f64 {
-    let (la_f, lb_f) = (la as f64, lb as f64);
-    let shared = if la.max(lb) > 255 {
-        la.min(lb)
-    } else {
-        letters.0.common(letters.1).min(la.min(lb))
-    };
+/// The most [`jaro_winkler`] can reach for strings of `la` and `lb` characters that share at
+/// most `shared` characters and have a common prefix of `prefix` (all shared characters
+/// matching, none out of order).
+pub(super) fn jaro_winkler_bound(la: usize, lb: usize, shared: usize, prefix: usize) -> f64 {
+    if shared == 0 {
+        return 0.0;
+    }
     let m = shared as f64;
-    let j = if shared == 0 {
-        0.0
-    } else {
-        (m / la_f + m / lb_f + 1.0) / 3.0
-    };
+    let j = (m / la as f64 + m / lb as f64 + 1.0) / 3.0;
     j + prefix.min(4) as f64 * 0.1 * (1.0 - j)
 }
