@@ -102,10 +102,10 @@ pub struct MergeReport {
 
 /// Finds a party by id or external id.
 async fn find(tx: &mut rapport_store::Tx, reference: &str) -> Result<Option<Row>, StoreError> {
-    if let Ok(id) = Uuid::parse_str(reference.trim()) {
-        if let Some(row) = tx.fetch_in(&PARTIES, "id", &[Value::Uuid(id)]).await?.pop() {
-            return Ok(Some(row));
-        }
+    if let Ok(id) = Uuid::parse_str(reference.trim())
+        && let Some(row) = tx.fetch_in(&PARTIES, "id", &[Value::Uuid(id)]).await?.pop()
+    {
+        return Ok(Some(row));
     }
     let map = tx.resolve_parties(&[reference.trim().to_string()]).await?;
     match map.get(reference.trim()) {

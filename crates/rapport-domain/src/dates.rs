@@ -51,10 +51,10 @@ pub fn parse_timestamp(input: &str) -> Result<DateTime<Utc>, ParseError> {
             return Ok(Utc.from_utc_datetime(&t));
         }
     }
-    if s.len() <= 10 {
-        if let Ok(d) = parse_date(s) {
-            return Ok(Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)));
-        }
+    if s.len() <= 10
+        && let Ok(d) = parse_date(s)
+    {
+        return Ok(Utc.from_utc_datetime(&d.and_time(NaiveTime::MIN)));
     }
     Err(ParseError::new(format!(
         "'{s}' is not a date or time (expected ISO 8601 such as 2024-03-31T14:05:00Z, YYYYMMDD or DD.MM.YYYY)"

@@ -61,7 +61,7 @@ impl Phone {
         let s = input.trim();
         let allowed = |c: char| c.is_ascii_digit() || " +-./()".contains(c) || c == 'x';
         let digits = s.chars().filter(char::is_ascii_digit).count();
-        if digits < 5 || digits > 20 || !s.chars().all(allowed) {
+        if !(5..=20).contains(&digits) || !s.chars().all(allowed) {
             return Err(ParseError::new(format!("'{s}' is not a phone number")));
         }
         Ok(Self(s.to_string()))

@@ -67,16 +67,16 @@ pub(crate) trait Context<T> {
 impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
     fn ctx(self, context: impl FnOnce() -> String) -> Result<T> {
         self.map_err(|source| {
-            if let sqlx::Error::Database(db) = &source {
-                if matches!(
+            if let sqlx::Error::Database(db) = &source
+                && matches!(
                     db.kind(),
                     sqlx::error::ErrorKind::UniqueViolation
                         | sqlx::error::ErrorKind::ForeignKeyViolation
                         | sqlx::error::ErrorKind::NotNullViolation
                         | sqlx::error::ErrorKind::CheckViolation
-                ) {
-                    return StoreError::Constraint(format!("{}: {}", context(), db.message()));
-                }
+                )
+            {
+                return StoreError::Constraint(format!("{}: {}", context(), db.message()));
             }
             StoreError::Db {
                 context: context(),

@@ -21,12 +21,24 @@ use crate::value::{Row, Value};
 use crate::{Context, Result, StoreError};
 
 /// Inserts `rows` into `table` for `org` inside the open transaction `tx`.
-pub(crate) async fn insert_rows(tx: &mut Transaction<'static, Sqlite>, org: Uuid, table: &Table, rows: &[Row]) -> Result<()> {
+pub(crate) async fn insert_rows(
+    tx: &mut Transaction<'static, Sqlite>,
+    org: Uuid,
+    table: &Table,
+    rows: &[Row],
+) -> Result<()> {
     let conn: &mut sqlx::SqliteConnection = tx;
-    let mut handle = conn.lock_handle().await.ctx(|| "reaching the SQLite connection".into())?;
+    let mut handle = conn
+        .lock_handle()
+        .await
+        .ctx(|| "reaching the SQLite connection".into())?;
     let db = handle.as_raw_handle().as_ptr();
     let params = vec!["?"; table.columns.len() + 1].join(", ");
-    let sql = format!("INSERT INTO {} (org_id, {}) VALUES ({params})", table.name, table.column_list());
+    let sql = format!(
+        "INSERT INTO {} (org_id, {}) VALUES ({params})",
+        table.name,
+        table.column_list()
+    );
     // SAFETY: `db` is the live handle of this transaction's connection, locked away from
     // sqlx's worker for as long as `handle` lives; everything below finishes before it drops.
     unsafe {
@@ -42,7 +54,13 @@ pub(crate) async fn insert_rows(tx: &mut Transaction<'static, Sqlite>, org: Uuid
     }
 }
 
-unsafe fn insert_all(db: *mut ffi::sqlite3, sql: &str, org: Uuid, table: &Table, rows: &[Row]) -> Result<()> {
+unsafe fn insert_all(
+    db: *mut ffi::sqlite3,
+    sql: &str,
+    org: Uuid,
+    table: &Table,
+    rows: &[Row],
+) -> Result<()> {
     let c_sql = CString::new(sql).map_err(|_| StoreError::Invalid("SQL with a NUL byte".into()))?;
     let mut stmt: *mut ffi::sqlite3_stmt = ptr::null_mut();
     let rc = unsafe { ffi::sqlite3_prepare_v2(db, c_sql.as_ptr(), -1, &mut stmt, ptr::null_mut()) };
@@ -72,7 +90,13 @@ unsafe fn insert_all(db: *mut ffi::sqlite3, sql: &str, org: Uuid, table: &Table,
 /// Binds one value, copying it (SQLITE_TRANSIENT) so temporaries may drop right after.
 unsafe fn bind(stmt: *mut ffi::sqlite3_stmt, i: c_int, value: &Value) {
     let text = |s: &str| unsafe {
-        ffi::sqlite3_bind_text(stmt, i, s.as_ptr() as *const c_char, s.len() as c_int, ffi::SQLITE_TRANSIENT())
+        ffi::sqlite3_bind_text(
+            stmt,
+            i,
+            s.as_ptr() as *const c_char,
+            s.len() as c_int,
+            ffi::SQLITE_TRANSIENT(),
+        )
     };
     unsafe {
         match value {
@@ -93,19 +117,27 @@ unsafe fn bind(stmt: *mut ffi::sqlite3_stmt, i: c_int, value: &Value) {
 
 unsafe fn exec(db: *mut ffi::sqlite3, sql: &str) -> Result<()> {
     let c_sql = CString::new(sql).map_err(|_| StoreError::Invalid("SQL with a NUL byte".into()))?;
-    let rc = unsafe { ffi::sqlite3_exec(db, c_sql.as_ptr(), None, ptr::null_mut(), ptr::null_mut()) };
+    let rc =
+        unsafe { ffi::sqlite3_exec(db, c_sql.as_ptr(), None, ptr::null_mut(), ptr::null_mut()) };
     if rc != ffi::SQLITE_OK {
-        let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
+        let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
+            .to_string_lossy()
+            .into_owned();
         return Err(StoreError::Invalid(format!("{sql}: {message}")));
     }
     Ok(())
 }
 
 unsafe fn error(db: *mut ffi::sqlite3, rc: c_int, table: &Table) -> StoreError {
-    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }.to_string_lossy().into_owned();
+    let message = unsafe { CStr::from_ptr(ffi::sqlite3_errmsg(db)) }
+        .to_string_lossy()
+        .into_owned();
     if rc & 0xff == ffi::SQLITE_CONSTRAINT {
         StoreError::Constraint(format!("inserting into {}: {message}", table.name))
     } else {
-        StoreError::Invalid(format!("inserting into {}: {message} (SQLite code {rc})", table.name))
+        StoreError::Invalid(format!(
+            "inserting into {}: {message} (SQLite code {rc})",
+            table.name
+        ))
     }
 }

@@ -136,7 +136,9 @@ impl Tx {
             Inner::Postgres(tx) if rows.len() >= COPY_THRESHOLD => {
                 return copy_rows(tx, self.org, table, rows).await;
             }
-            Inner::Sqlite(tx) => return crate::sqlite_bulk::insert_rows(tx, self.org.as_uuid(), table, rows).await,
+            Inner::Sqlite(tx) => {
+                return crate::sqlite_bulk::insert_rows(tx, self.org.as_uuid(), table, rows).await;
+            }
             Inner::Postgres(_) => {}
         }
         let width = table.columns.len() + 1;

@@ -51,10 +51,11 @@ impl ColumnRules {
 }
 
 fn find_column(header: &[String], column: &str) -> Option<usize> {
-    if let Ok(pos) = column.trim_start_matches('#').parse::<usize>() {
-        if pos >= 1 && pos <= header.len() {
-            return Some(pos - 1);
-        }
+    if let Ok(pos) = column.trim_start_matches('#').parse::<usize>()
+        && pos >= 1
+        && pos <= header.len()
+    {
+        return Some(pos - 1);
     }
     header.iter().position(|h| h.trim() == column).or_else(|| {
         header

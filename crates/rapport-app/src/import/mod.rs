@@ -423,10 +423,10 @@ impl RejectWriter {
     }
 
     pub(crate) fn finish(mut self, report: &mut ImportReport) -> Result<(), ImportError> {
-        if let Some(w) = &mut self.writer {
-            if let Err(e) = w.flush() {
-                self.error.get_or_insert(e.to_string());
-            }
+        if let Some(w) = &mut self.writer
+            && let Err(e) = w.flush()
+        {
+            self.error.get_or_insert(e.to_string());
         }
         if let (Some(path), Some(error)) = (&self.path, self.error) {
             return Err(ImportError::File {

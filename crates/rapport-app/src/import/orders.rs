@@ -192,7 +192,11 @@ fn parse_line(
     match (customer, at, amount) {
         (Some(customer), Some(at), Some(amount)) if v.errors.is_empty() => Ok(LineIn {
             line: rec.line,
-            raw: if opts.keep_raw { rec.fields.clone() } else { Vec::new() },
+            raw: if opts.keep_raw {
+                rec.fields.clone()
+            } else {
+                Vec::new()
+            },
             order_ext: order_ext
                 .map(|e| e.as_str().to_string())
                 .unwrap_or_default(),
@@ -234,7 +238,12 @@ fn parse_file(
     sender: tokio::sync::mpsc::Sender<Result<Parsed, ImportError>>,
 ) -> u64 {
     let mut rows_read = 0u64;
-    let mut batch = Parsed { lines: Vec::with_capacity(BATCH), rejected: Vec::new(), rows_read: 0, position: 0 };
+    let mut batch = Parsed {
+        lines: Vec::with_capacity(BATCH),
+        rejected: Vec::new(),
+        rows_read: 0,
+        position: 0,
+    };
     loop {
         let rec = match pending_first.take() {
             Some(r) => r,
@@ -255,8 +264,16 @@ fn parse_file(
         if batch.lines.len() >= BATCH {
             batch.rows_read = rows_read;
             batch.position = source.position();
-            let next = Parsed { lines: Vec::with_capacity(BATCH), rejected: Vec::new(), rows_read: 0, position: 0 };
-            if sender.blocking_send(Ok(std::mem::replace(&mut batch, next))).is_err() {
+            let next = Parsed {
+                lines: Vec::with_capacity(BATCH),
+                rejected: Vec::new(),
+                rows_read: 0,
+                position: 0,
+            };
+            if sender
+                .blocking_send(Ok(std::mem::replace(&mut batch, next)))
+                .is_err()
+            {
                 return source.bytes_total;
             }
         }
@@ -343,10 +360,22 @@ pub(crate) async fn import(
     // file overlaps with the database's work. The channel holds two batches, so memory stays
     // flat however large the file.
     let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Parsed, ImportError>>(2);
-    let parse_opts = ParseOpts { default_currency: opts.default_currency, keep_raw: opts.skip_invalid };
+    let parse_opts = ParseOpts {
+        default_currency: opts.default_currency,
+        keep_raw: opts.skip_invalid,
+    };
     let parse_mapping = mapping.clone();
     let pending_first = if header { None } else { Some(first) };
-    let parser = std::thread::spawn(move || parse_file(source, pending_first, parse_mapping, txlog, parse_opts, sender));
+    let parser = std::thread::spawn(move || {
+        parse_file(
+            source,
+            pending_first,
+            parse_mapping,
+            txlog,
+            parse_opts,
+            sender,
+        )
+    });
     while let Some(parsed) = receiver.recv().await {
         let parsed = parsed?;
         report.rows = parsed.rows_read;
@@ -354,14 +383,19 @@ pub(crate) async fn import(
             rejects.write(&raw, &errors);
             report.add_errors(errors);
         }
-        let rejected = loader.write_batch(&mut tx, parsed.lines, &mut counts).await?;
+        let rejected = loader
+            .write_batch(&mut tx, parsed.lines, &mut counts)
+            .await?;
         for (raw, errors) in rejected {
             rejects.write(&raw, &errors);
             report.add_errors(errors);
         }
         progress.advance(report.rows, parsed.position);
     }
-    let bytes_total = parser.join().map_err(|_| ImportError::File { file: file.clone(), message: "the reader thread failed".into() })?;
+    let bytes_total = parser.join().map_err(|_| ImportError::File {
+        file: file.clone(),
+        message: "the reader thread failed".into(),
+    })?;
     if parties_bulk {
         tx.create_indexes(&PARTIES).await?;
     }

@@ -518,16 +518,15 @@ pub fn contract(v: &mut RowView, ctx: &ParseCtx) -> Option<Pending> {
             );
         }
     }
-    if status == ContractStatus::Withdrawn {
-        if let (Some(c), Some(d)) = (cancelled, deadline) {
-            if c > d {
-                v.error(
-                    "cancelled_at",
-                    v.get("cancelled_at"),
-                    "a withdrawal after the withdrawal deadline is a cancellation",
-                );
-            }
-        }
+    if status == ContractStatus::Withdrawn
+        && let (Some(c), Some(d)) = (cancelled, deadline)
+        && c > d
+    {
+        v.error(
+            "cancelled_at",
+            v.get("cancelled_at"),
+            "a withdrawal after the withdrawal deadline is a cancellation",
+        );
     }
     if let Some(reason) = reason {
         refs.push(reference(
@@ -604,10 +603,10 @@ pub fn case(v: &mut RowView, _ctx: &ParseCtx) -> Option<Pending> {
     }
     let opened = v.parse_required("opened_at", parse_timestamp);
     let closed = v.timestamp("closed_at");
-    if let (Some(o), Some(c)) = (opened, closed) {
-        if c < o {
-            v.error("closed_at", v.get("closed_at"), "lies before opened_at");
-        }
+    if let (Some(o), Some(c)) = (opened, closed)
+        && c < o
+    {
+        v.error("closed_at", v.get("closed_at"), "lies before opened_at");
     }
     let severity = v
         .parse("severity", CaseSeverity::parse)

@@ -195,11 +195,11 @@ pub fn detect_delimiter(head: &[u8]) -> Delimiter {
         (b';', count(b';')),
         (b'\t', count(b'\t')),
     ];
-    if let Some((d, n)) = candidates.iter().max_by_key(|(_, n)| *n) {
-        if *n > 0 {
-            // A tab-only line with runs of spaces too is still tab separated.
-            return Delimiter::Byte(*d);
-        }
+    if let Some((d, n)) = candidates.iter().max_by_key(|(_, n)| *n)
+        && *n > 0
+    {
+        // A tab-only line with runs of spaces too is still tab separated.
+        return Delimiter::Byte(*d);
     }
     let words = first_line
         .split(|b| b.is_ascii_whitespace())

@@ -290,10 +290,10 @@ impl Writer {
             .filter_map(|r| r[0].as_uuid().map(|id| (id, r)))
             .collect();
         for alias in aliases {
-            if let (Some(ext), Some(id)) = (alias[0].as_str(), alias[1].as_uuid()) {
-                if let Some(row) = by_id.get(&id) {
-                    stored.insert(ext.to_string(), row.clone());
-                }
+            if let (Some(ext), Some(id)) = (alias[0].as_str(), alias[1].as_uuid())
+                && let Some(row) = by_id.get(&id)
+            {
+                stored.insert(ext.to_string(), row.clone());
             }
         }
         Ok(())
@@ -420,10 +420,10 @@ pub(crate) fn diff(
             if let Some(v) = old {
                 b.insert(col.name.to_string(), v.to_json());
             }
-            if let Some(v) = new {
-                if !(before.is_none() && v.is_null()) {
-                    a.insert(col.name.to_string(), v.to_json());
-                }
+            if let Some(v) = new
+                && !(before.is_none() && v.is_null())
+            {
+                a.insert(col.name.to_string(), v.to_json());
             }
         }
     }
