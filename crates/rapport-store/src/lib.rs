@@ -149,6 +149,13 @@ impl Store {
         Tx::begin(&self.pool, org).await
     }
 
+    /// Starts a transaction for a bulk load whose references the loader resolves itself (see
+    /// `Tx::suspend_foreign_keys`): on SQLite, on a connection of its own that does not check
+    /// foreign keys row by row.
+    pub async fn begin_bulk(&self, org: OrgId) -> Result<Tx> {
+        Tx::begin_bulk(&self.pool, org).await
+    }
+
     /// Closes every connection (waits for checked-out ones to return).
     pub async fn close(&self) {
         match &self.pool {

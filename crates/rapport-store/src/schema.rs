@@ -20,6 +20,16 @@ pub struct Index {
     pub unique: bool,
 }
 
+/// A named foreign key, as the migrations declare it (so a bulk load on PostgreSQL can drop it
+/// and add it back, validating every row in one pass).
+#[derive(Debug, Clone, Copy)]
+pub struct ForeignKey {
+    pub name: &'static str,
+    pub columns: &'static str,
+    pub parent: &'static str,
+    pub parent_columns: &'static str,
+}
+
 /// A table. Every table's real primary key is `(org_id, key...)`.
 #[derive(Debug)]
 pub struct Table {
@@ -31,6 +41,8 @@ pub struct Table {
     pub natural_key: Option<&'static str>,
     /// Secondary indexes, as created by the migrations.
     pub indexes: &'static [Index],
+    /// The named foreign keys a bulk load may suspend (others are never dropped).
+    pub foreign_keys: &'static [ForeignKey],
 }
 
 impl Table {
@@ -79,6 +91,20 @@ const fn ix(name: &'static str, columns: &'static str) -> Index {
     }
 }
 
+const fn fk(
+    name: &'static str,
+    columns: &'static str,
+    parent: &'static str,
+    parent_columns: &'static str,
+) -> ForeignKey {
+    ForeignKey {
+        name,
+        columns,
+        parent,
+        parent_columns,
+    }
+}
+
 const fn uq(name: &'static str, columns: &'static str) -> Index {
     Index {
         name,
@@ -102,6 +128,7 @@ pub static USERS: Table = Table {
     key: &["id"],
     natural_key: Some("email"),
     indexes: &[uq("users_email", "org_id, email")],
+    foreign_keys: &[],
 };
 
 pub static PARTIES: Table = Table {
@@ -136,6 +163,12 @@ pub static PARTIES: Table = Table {
         ix("parties_name", "org_id, name"),
         ix("parties_email", "org_id, email"),
     ],
+    foreign_keys: &[fk(
+        "parties_owner_fk",
+        "org_id, owner_id",
+        "users",
+        "org_id, id",
+    )],
 };
 
 pub static PARTY_ALIASES: Table = Table {
@@ -144,6 +177,7 @@ pub static PARTY_ALIASES: Table = Table {
     key: &["external_id"],
     natural_key: Some("external_id"),
     indexes: &[],
+    foreign_keys: &[],
 };
 
 pub static PARTY_LINKS: Table = Table {
@@ -165,6 +199,7 @@ pub static PARTY_LINKS: Table = Table {
         ix("party_links_from", "org_id, from_party_id"),
         ix("party_links_to", "org_id, to_party_id"),
     ],
+    foreign_keys: &[],
 };
 
 pub static INTERACTIONS: Table = Table {
@@ -188,6 +223,7 @@ pub static INTERACTIONS: Table = Table {
         uq("interactions_external_id", "org_id, external_id"),
         ix("interactions_party", "org_id, party_id, occurred_at"),
     ],
+    foreign_keys: &[],
 };
 
 pub static PRODUCTS: Table = Table {
@@ -203,6 +239,7 @@ pub static PRODUCTS: Table = Table {
     key: &["id"],
     natural_key: Some("sku"),
     indexes: &[uq("products_sku", "org_id, sku")],
+    foreign_keys: &[],
 };
 
 pub static ORDERS: Table = Table {
@@ -221,6 +258,12 @@ pub static ORDERS: Table = Table {
         uq("orders_external_id", "org_id, external_id"),
         ix("orders_party", "org_id, party_id, ordered_at"),
     ],
+    foreign_keys: &[fk(
+        "orders_party_fk",
+        "org_id, party_id",
+        "parties",
+        "org_id, id",
+    )],
 };
 
 pub static ORDER_LINES: Table = Table {
@@ -236,6 +279,20 @@ pub static ORDER_LINES: Table = Table {
     key: &["order_id", "line_no"],
     natural_key: None,
     indexes: &[],
+    foreign_keys: &[
+        fk(
+            "order_lines_order_fk",
+            "org_id, order_id",
+            "orders",
+            "org_id, id",
+        ),
+        fk(
+            "order_lines_product_fk",
+            "org_id, product_id",
+            "products",
+            "org_id, id",
+        ),
+    ],
 };
 
 pub static CANCELLATION_REASONS: Table = Table {
@@ -249,6 +306,7 @@ pub static CANCELLATION_REASONS: Table = Table {
     key: &["code"],
     natural_key: Some("code"),
     indexes: &[],
+    foreign_keys: &[],
 };
 
 pub static CONTRACTS: Table = Table {
@@ -276,6 +334,7 @@ pub static CONTRACTS: Table = Table {
         uq("contracts_external_id", "org_id, external_id"),
         ix("contracts_party", "org_id, party_id"),
     ],
+    foreign_keys: &[],
 };
 
 pub static SURVEY_RESPONSES: Table = Table {
@@ -295,6 +354,7 @@ pub static SURVEY_RESPONSES: Table = Table {
         uq("survey_responses_external_id", "org_id, external_id"),
         ix("survey_responses_party", "org_id, party_id, answered_at"),
     ],
+    foreign_keys: &[],
 };
 
 pub static CASES: Table = Table {
@@ -316,6 +376,7 @@ pub static CASES: Table = Table {
         uq("cases_external_id", "org_id, external_id"),
         ix("cases_party", "org_id, party_id, opened_at"),
     ],
+    foreign_keys: &[],
 };
 
 pub static TASKS: Table = Table {
@@ -337,6 +398,7 @@ pub static TASKS: Table = Table {
         ix("tasks_assignee", "org_id, assignee_id, status"),
         ix("tasks_party", "org_id, party_id"),
     ],
+    foreign_keys: &[],
 };
 
 pub static AUDIT_LOG: Table = Table {
@@ -355,6 +417,7 @@ pub static AUDIT_LOG: Table = Table {
     key: &["id"],
     natural_key: None,
     indexes: &[ix("audit_log_entity", "org_id, entity, entity_id")],
+    foreign_keys: &[],
 };
 
 /// Every org-scoped table, parents before children (the order to load and to check).

@@ -13,21 +13,19 @@ use std::ptr;
 
 use chrono::SecondsFormat;
 use libsqlite3_sys as ffi;
-use sqlx::{Sqlite, Transaction};
 use uuid::Uuid;
 
 use crate::schema::Table;
 use crate::value::{Row, Value};
 use crate::{Context, Result, StoreError};
 
-/// Inserts `rows` into `table` for `org` inside the open transaction `tx`.
+/// Inserts `rows` into `table` for `org` on `conn`, inside its open transaction.
 pub(crate) async fn insert_rows(
-    tx: &mut Transaction<'static, Sqlite>,
+    conn: &mut sqlx::SqliteConnection,
     org: Uuid,
     table: &Table,
     rows: &[Row],
 ) -> Result<()> {
-    let conn: &mut sqlx::SqliteConnection = tx;
     let mut handle = conn
         .lock_handle()
         .await

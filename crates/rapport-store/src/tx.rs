@@ -11,6 +11,10 @@ use crate::{Backend, Context, Pool, Result, StoreError};
 
 pub(crate) enum Inner {
     Sqlite(Transaction<'static, Sqlite>),
+    /// A connection of its own, opened for one bulk load with foreign-key enforcement off
+    /// (SQLite only switches it per connection, outside transactions); the transaction is
+    /// begun and ended by hand, and closing the connection uncommitted rolls it back.
+    SqliteBulk(Box<sqlx::SqliteConnection>),
     Postgres(Transaction<'static, Postgres>),
 }
 
@@ -27,6 +31,10 @@ macro_rules! on_conn {
         match &mut $self.inner {
             Inner::Sqlite(tx) => {
                 let $conn = &mut **tx;
+                $body
+            }
+            Inner::SqliteBulk(conn) => {
+                let $conn = &mut **conn;
                 $body
             }
             Inner::Postgres(tx) => {
@@ -65,9 +73,33 @@ impl Tx {
         self.org
     }
 
+    /// A transaction for a bulk load whose references the loader resolved itself: on SQLite
+    /// its connection does not enforce foreign keys (each check is a B-tree seek per row); on
+    /// PostgreSQL it is an ordinary transaction (see `suspend_foreign_keys`).
+    pub(crate) async fn begin_bulk(pool: &Pool, org: OrgId) -> Result<Tx> {
+        match pool {
+            Pool::Sqlite(p) => {
+                use sqlx::{ConnectOptions, Executor};
+                let options = (*p.connect_options()).clone().foreign_keys(false);
+                let mut conn = options
+                    .connect()
+                    .await
+                    .ctx(|| "opening a bulk-load connection".into())?;
+                conn.execute("BEGIN IMMEDIATE")
+                    .await
+                    .ctx(|| "starting a transaction".into())?;
+                Ok(Tx {
+                    org,
+                    inner: Inner::SqliteBulk(Box::new(conn)),
+                })
+            }
+            Pool::Postgres(_) => Tx::begin(pool, org).await,
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.inner {
-            Inner::Sqlite(_) => Backend::Sqlite,
+            Inner::Sqlite(_) | Inner::SqliteBulk(_) => Backend::Sqlite,
             Inner::Postgres(_) => Backend::Postgres,
         }
     }
@@ -104,6 +136,12 @@ impl Tx {
     pub async fn commit(self) -> Result<()> {
         match self.inner {
             Inner::Sqlite(tx) => tx.commit().await,
+            Inner::SqliteBulk(mut conn) => {
+                use sqlx::{Connection, Executor};
+                let done = conn.execute("COMMIT").await.map(|_| ());
+                let _ = conn.close().await;
+                done
+            }
             Inner::Postgres(tx) => tx.commit().await,
         }
         .ctx(|| "committing".into())
@@ -112,6 +150,12 @@ impl Tx {
     pub async fn rollback(self) -> Result<()> {
         match self.inner {
             Inner::Sqlite(tx) => tx.rollback().await,
+            Inner::SqliteBulk(mut conn) => {
+                use sqlx::{Connection, Executor};
+                let done = conn.execute("ROLLBACK").await.map(|_| ());
+                let _ = conn.close().await;
+                done
+            }
             Inner::Postgres(tx) => tx.rollback().await,
         }
         .ctx(|| "rolling back".into())
@@ -138,6 +182,10 @@ impl Tx {
             }
             Inner::Sqlite(tx) => {
                 return crate::sqlite_bulk::insert_rows(tx, self.org.as_uuid(), table, rows).await;
+            }
+            Inner::SqliteBulk(conn) => {
+                return crate::sqlite_bulk::insert_rows(conn, self.org.as_uuid(), table, rows)
+                    .await;
             }
             Inner::Postgres(_) => {}
         }
@@ -230,6 +278,42 @@ impl Tx {
         let ty = table.columns[table.col(column)].ty;
         let types: Vec<ColType> = table.columns.iter().map(|c| c.ty).collect();
         let org = self.org.as_uuid();
+        // PostgreSQL takes a whole list as one array parameter: one plan, one round trip.
+        if let Inner::Postgres(tx) = &mut self.inner {
+            if matches!(ty, ColType::Text | ColType::Uuid) {
+                let sql = format!(
+                    "SELECT {} FROM {} WHERE org_id = $1 AND {column} = ANY($2)",
+                    table.column_list(),
+                    table.name
+                );
+                for chunk in values.chunks(IN_CHUNK * 20) {
+                    let q = sqlx::query(AssertSqlSafe(sql.clone())).bind(org);
+                    let q = if ty == ColType::Text {
+                        q.bind(
+                            chunk
+                                .iter()
+                                .filter_map(|v| v.as_str().map(str::to_string))
+                                .collect::<Vec<String>>(),
+                        )
+                    } else {
+                        q.bind(
+                            chunk
+                                .iter()
+                                .filter_map(Value::as_uuid)
+                                .collect::<Vec<Uuid>>(),
+                        )
+                    };
+                    let rows = q
+                        .fetch_all(&mut **tx)
+                        .await
+                        .ctx(|| format!("reading {}", table.name))?;
+                    for r in &rows {
+                        out.push(decode_row!(r, types).ctx(|| format!("decoding {}", table.name))?);
+                    }
+                }
+                return Ok(out);
+            }
+        }
         for chunk in values.chunks(IN_CHUNK) {
             let sql = format!(
                 "SELECT {} FROM {} WHERE org_id = {} AND {column} IN ({})",
@@ -422,6 +506,42 @@ impl Tx {
             .map(|i| i.name)
             .filter(|n| !names.iter().any(|m| m == n))
             .collect())
+    }
+
+    /// Drops the table's named foreign keys on PostgreSQL before a bulk load into an empty
+    /// table; `restore_foreign_keys` adds them back, which checks every loaded row in one pass
+    /// instead of one trigger per row. SQLite has nothing to drop (see `begin_bulk`).
+    pub async fn suspend_foreign_keys(&mut self, table: &Table) -> Result<()> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            for fk in table.foreign_keys {
+                let sql = format!(
+                    "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                    table.name, fk.name
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .execute(&mut **tx)
+                    .await
+                    .ctx(|| format!("dropping {}", fk.name))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds back (and so validates) the foreign keys `suspend_foreign_keys` dropped.
+    pub async fn restore_foreign_keys(&mut self, table: &Table) -> Result<()> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            for fk in table.foreign_keys {
+                let sql = format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+                    table.name, fk.name, fk.columns, fk.parent, fk.parent_columns
+                );
+                sqlx::query(AssertSqlSafe(sql))
+                    .execute(&mut **tx)
+                    .await
+                    .ctx(|| format!("checking {}", fk.name))?;
+            }
+        }
+        Ok(())
     }
 
     /// Drops the table's secondary indexes (before a bulk load into an empty table).

@@ -73,6 +73,13 @@ async fn every_schema_table_has_the_columns_and_indexes_the_spec_names() {
                 .unwrap_or_else(|e| panic!("{}: {e}", table.name));
             tx.drop_indexes(table).await.unwrap();
             tx.create_indexes(table).await.unwrap();
+            tx.suspend_foreign_keys(table).await.unwrap();
+            tx.restore_foreign_keys(table).await.unwrap();
+            assert!(
+                tx.missing_indexes(table).await.unwrap().is_empty(),
+                "{}",
+                table.name
+            );
         }
         tx.commit().await.unwrap();
     }
@@ -195,6 +202,47 @@ async fn constraint_violations_are_reported_as_such_and_nothing_is_half_written(
             tx.insert_rows(&PARTIES, &[bad]).await,
             Err(StoreError::Invalid(_))
         ));
+    }
+}
+
+#[tokio::test]
+async fn bulk_transactions_restore_foreign_keys_and_validate_them() {
+    for (_db, store, org) in stores().await {
+        let mut tx = store.begin_bulk(org).await.unwrap();
+        tx.suspend_foreign_keys(&ORDERS).await.unwrap();
+        let orphan = vec![
+            Value::Uuid(Uuid::now_v7()),
+            Value::text("O1"),
+            Value::Uuid(Uuid::now_v7()),
+            Value::Time(t(3)),
+            Value::Null,
+            Value::text("EUR"),
+        ];
+        tx.insert_rows(&ORDERS, &[orphan]).await.unwrap();
+        if store.backend() == Backend::Postgres {
+            // Adding the key back checks the rows loaded meanwhile.
+            assert!(tx.restore_foreign_keys(&ORDERS).await.is_err());
+        }
+        drop(tx);
+        let mut tx = store.begin(org).await.unwrap();
+        assert_eq!(
+            tx.count(&ORDERS).await.unwrap(),
+            0,
+            "the bulk transaction rolled back"
+        );
+        assert!(tx.missing_indexes(&ORDERS).await.unwrap().is_empty());
+        tx.rollback().await.unwrap();
+        // And the ordinary transactions still enforce the key.
+        let mut tx = store.begin(org).await.unwrap();
+        let orphan = vec![
+            Value::Uuid(Uuid::now_v7()),
+            Value::text("O2"),
+            Value::Uuid(Uuid::now_v7()),
+            Value::Time(t(3)),
+            Value::Null,
+            Value::text("EUR"),
+        ];
+        assert!(tx.insert_rows(&ORDERS, &[orphan]).await.is_err());
     }
 }
 

@@ -45,7 +45,7 @@ CREATE TABLE parties (
     created_at          TIMESTAMPTZ NOT NULL,
     updated_at          TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (org_id, id),
-    FOREIGN KEY (org_id, owner_id) REFERENCES users (org_id, id)
+    CONSTRAINT parties_owner_fk FOREIGN KEY (org_id, owner_id) REFERENCES users (org_id, id)
 );
 CREATE UNIQUE INDEX parties_external_id ON parties (org_id, external_id);
 CREATE INDEX parties_name ON parties (org_id, name);
@@ -119,7 +119,7 @@ CREATE TABLE orders (
     channel     TEXT,
     currency    TEXT NOT NULL,
     PRIMARY KEY (org_id, id),
-    FOREIGN KEY (org_id, party_id) REFERENCES parties (org_id, id)
+    CONSTRAINT orders_party_fk FOREIGN KEY (org_id, party_id) REFERENCES parties (org_id, id)
 );
 CREATE UNIQUE INDEX orders_external_id ON orders (org_id, external_id);
 CREATE INDEX orders_party ON orders (org_id, party_id, ordered_at);
@@ -133,8 +133,8 @@ CREATE TABLE order_lines (
     quantity     BIGINT NOT NULL,
     amount_minor BIGINT NOT NULL,
     PRIMARY KEY (org_id, order_id, line_no),
-    FOREIGN KEY (org_id, order_id) REFERENCES orders (org_id, id),
-    FOREIGN KEY (org_id, product_id) REFERENCES products (org_id, id)
+    CONSTRAINT order_lines_order_fk FOREIGN KEY (org_id, order_id) REFERENCES orders (org_id, id),
+    CONSTRAINT order_lines_product_fk FOREIGN KEY (org_id, product_id) REFERENCES products (org_id, id)
 );
 
 CREATE TABLE cancellation_reasons (
