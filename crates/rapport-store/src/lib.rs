@@ -13,6 +13,7 @@ mod records;
 pub mod schema;
 mod sqlite_bulk;
 mod tx;
+mod tx_bulk;
 pub mod value;
 
 use std::str::FromStr;

@@ -274,6 +274,11 @@ async fn flush(
     }
     let rows = std::mem::take(batch);
     let outcome = writer.write_batch(tx, rows).await?;
+    // Audit entries go in with their batch (same transaction), so memory stays flat.
+    let entries = std::mem::take(&mut writer.audit);
+    for chunk in entries.chunks(BATCH) {
+        tx.audit(chunk).await?;
+    }
     report.created += outcome.created;
     report.updated += outcome.updated;
     report.unchanged += outcome.unchanged;

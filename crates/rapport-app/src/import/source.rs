@@ -38,7 +38,8 @@ pub struct Record {
 
 enum Inner {
     Csv(csv::Reader<BufReader<File>>, csv::ByteRecord),
-    Whitespace(BufReader<File>, u64, String),
+    /// Reader, line number, line buffer, bytes read.
+    Whitespace(BufReader<File>, u64, String, u64),
 }
 
 /// A stream of records from one file.
@@ -80,7 +81,7 @@ impl RecordSource {
                 Inner::Csv(reader, csv::ByteRecord::new())
             }
             Delimiter::Whitespace => {
-                Inner::Whitespace(BufReader::with_capacity(1 << 20, file), 0, String::new())
+                Inner::Whitespace(BufReader::with_capacity(1 << 20, file), 0, String::new(), 0)
             }
         };
         Ok(RecordSource {
@@ -99,7 +100,7 @@ impl RecordSource {
     pub fn position(&self) -> u64 {
         match &self.inner {
             Inner::Csv(r, _) => r.position().byte(),
-            Inner::Whitespace(..) => 0,
+            Inner::Whitespace(_, _, _, bytes) => *bytes,
         }
     }
 
@@ -139,11 +140,11 @@ impl RecordSource {
                         }));
                     }
                 },
-                Inner::Whitespace(reader, line_no, buf) => {
+                Inner::Whitespace(reader, line_no, buf, bytes_read) => {
                     let mut bytes = Vec::new();
                     match reader.read_until(b'\n', &mut bytes) {
                         Ok(0) => return None,
-                        Ok(_) => {}
+                        Ok(n) => *bytes_read += n as u64,
                         Err(e) => {
                             return Some(Err(ImportError::File {
                                 file: self.path.clone(),

@@ -12,19 +12,22 @@
 use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use rapport_domain::{AuditEntry, Currency, ExternalId, OrgId, ParseError};
+use rapport_domain::{AuditEntry, Currency, OrgId};
 use rapport_store::schema::{ORDER_LINES, ORDERS, PARTIES};
 use rapport_store::{Row, Store, StoreError, Tx, Value};
 use uuid::Uuid;
 
-use super::header::{Mapping, map_header};
-use super::ids::{SequentialIds, fingerprint};
-use super::kinds::ImportKind;
-use super::parse::RowView;
-use super::source::{Record, RecordSource};
-use super::write::product_lookup;
-use super::{
-    BATCH, ImportError, ImportOptions, ImportReport, Progress, RejectWriter, RowError, finish,
+use crate::import::header::map_header;
+mod read;
+
+use read::{LineIn, ParseOpts, Parsed, detect_positions, is_header, parse_file};
+
+use crate::import::ids::{SequentialIds, fingerprint};
+use crate::import::kinds::ImportKind;
+use crate::import::source::{Record, RecordSource};
+use crate::import::write::product_lookup;
+use crate::import::{
+    ImportError, ImportOptions, ImportReport, Progress, RejectWriter, RowError, finish,
 };
 
 type Key = (u64, u64);
@@ -36,253 +39,6 @@ fn key(s: &str) -> Key {
 
 /// Marks an order that was stored before this import (its id must be looked up).
 const STORED: u32 = u32::MAX;
-
-/// One parsed order line.
-struct LineIn {
-    line: u64,
-    raw: Vec<String>,
-    order_ext: String,
-    line_no: Option<i64>,
-    customer: String,
-    at: DateTime<Utc>,
-    sku: Option<String>,
-    quantity: i64,
-    amount: i64,
-    currency: Currency,
-    channel: Option<String>,
-}
-
-/// Whether a first record is a header: none of its fields reads as a number or a date.
-fn is_header(rec: &Record) -> bool {
-    rec.fields.iter().all(|f| {
-        let f = f.trim();
-        f.parse::<f64>().is_err() && rapport_domain::parse_date(f).is_err()
-    })
-}
-
-/// For a headerless transaction log: which positions hold customer, date, quantity and amount.
-fn detect_positions(
-    file: &str,
-    rec: &Record,
-    opts: &ImportOptions,
-) -> Result<Mapping, ImportError> {
-    let n = rec.fields.len();
-    let header: Vec<String> = (1..=n).map(|i| i.to_string()).collect();
-    let fields = ImportKind::Orders.fields();
-    let mut mapping = Mapping {
-        columns: vec![None; fields.len()],
-        header,
-        ..Mapping::default()
-    };
-    let set = |m: &mut Mapping, field: &str, col: usize| {
-        if let Some(i) = fields.iter().position(|f| f.name == field) {
-            m.columns[i] = Some(col);
-        }
-    };
-    let looks_like_date = |s: &str| {
-        let s = s.trim();
-        (s.len() == 8 || s.contains('-') || s.contains('.'))
-            && rapport_domain::parse_date(s).is_ok()
-    };
-    if let Some(date) = rec.fields.iter().position(|f| looks_like_date(f)) {
-        let customer = if date == 0 { 1 } else { 0 };
-        set(&mut mapping, "ordered_at", date);
-        set(&mut mapping, "customer_id", customer);
-        if n >= 3 {
-            set(&mut mapping, "amount", n - 1);
-            if date + 1 < n - 1 && rec.fields[date + 1].trim().parse::<i64>().is_ok() {
-                set(&mut mapping, "quantity", date + 1);
-            }
-        }
-    }
-    for (column, target) in &opts.columns.maps {
-        let pos = column
-            .trim_start_matches('#')
-            .parse::<usize>()
-            .ok()
-            .filter(|p| *p >= 1 && *p <= n);
-        let Some(pos) = pos else {
-            return Err(ImportError::Columns {
-                file: file.to_string(),
-                message: format!(
-                    "the file has no header line: name columns by position (1..{n}), not '{column}'"
-                ),
-            });
-        };
-        match fields.iter().position(|f| f.name == target) {
-            Some(i) => mapping.columns[i] = Some(pos - 1),
-            None if target == "ignore" => {}
-            None => {
-                return Err(ImportError::Columns {
-                    file: file.to_string(),
-                    message: format!("orders have no field '{target}'"),
-                });
-            }
-        }
-    }
-    let missing: Vec<&str> = fields
-        .iter()
-        .zip(&mapping.columns)
-        .filter(|(f, c)| f.required && c.is_none())
-        .map(|(f, _)| f.name)
-        .collect();
-    if !missing.is_empty() {
-        return Err(ImportError::Columns {
-            file: file.to_string(),
-            message: format!(
-                "no header line, and the columns for {} could not be recognized; name them with --map POSITION=FIELD",
-                missing.join(", ")
-            ),
-        });
-    }
-    let used: HashSet<usize> = mapping.columns.iter().flatten().copied().collect();
-    mapping.ignored = (0..n)
-        .filter(|i| !used.contains(i))
-        .map(|i| format!("column {}", i + 1))
-        .collect();
-    Ok(mapping)
-}
-
-fn parse_line(
-    rec: &Record,
-    mapping: &Mapping,
-    txlog: bool,
-    opts: &ParseOpts,
-) -> Result<LineIn, Vec<RowError>> {
-    let mut v = RowView::new(ImportKind::Orders, rec, mapping);
-    if rec.fields.len() != mapping.header.len()
-        && !(txlog
-            && rec.fields.len() > mapping.columns.iter().flatten().max().copied().unwrap_or(0))
-    {
-        return Err(vec![RowError {
-            line: rec.line,
-            column: None,
-            value: None,
-            reason: format!(
-                "has {} fields, the header has {}",
-                rec.fields.len(),
-                mapping.header.len()
-            ),
-        }]);
-    }
-    let order_ext = if txlog {
-        None
-    } else {
-        v.parse_required("order_id", ExternalId::parse)
-    };
-    let line_no = v.parse("line", |s| match s.parse::<i64>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(ParseError::new(format!(
-            "'{s}' is not a line number (1, 2, ...)"
-        ))),
-    });
-    let customer = v.parse_required("customer_id", ExternalId::parse);
-    let at = v.parse_required("ordered_at", rapport_domain::parse_timestamp);
-    let sku = v.text("sku", 100);
-    let quantity = v
-        .parse("quantity", rapport_domain::parse_quantity)
-        .unwrap_or(1);
-    let currency = v
-        .parse("currency", Currency::parse)
-        .unwrap_or(opts.default_currency);
-    let amount = v.parse_required("amount", |s| {
-        rapport_domain::parse_minor(s, currency.minor_digits())
-    });
-    let channel = v.text("channel", 100);
-    match (customer, at, amount) {
-        (Some(customer), Some(at), Some(amount)) if v.errors.is_empty() => Ok(LineIn {
-            line: rec.line,
-            raw: if opts.keep_raw {
-                rec.fields.clone()
-            } else {
-                Vec::new()
-            },
-            order_ext: order_ext
-                .map(|e| e.as_str().to_string())
-                .unwrap_or_default(),
-            line_no,
-            customer: customer.as_str().to_string(),
-            at,
-            sku,
-            quantity,
-            amount,
-            currency,
-            channel,
-        }),
-        _ => Err(v.errors),
-    }
-}
-
-/// What parsing needs from the options (owned: it runs on its own thread).
-struct ParseOpts {
-    default_currency: Currency,
-    /// Keep each row's fields, for the reject file.
-    keep_raw: bool,
-}
-
-/// One batch from the reader thread.
-struct Parsed {
-    lines: Vec<LineIn>,
-    rejected: Vec<(Vec<String>, Vec<RowError>)>,
-    rows_read: u64,
-    position: u64,
-}
-
-/// Reads and parses the file in batches; returns the file's size when done.
-fn parse_file(
-    mut source: RecordSource,
-    mut pending_first: Option<Record>,
-    mapping: Mapping,
-    txlog: bool,
-    opts: ParseOpts,
-    sender: tokio::sync::mpsc::Sender<Result<Parsed, ImportError>>,
-) -> u64 {
-    let mut rows_read = 0u64;
-    let mut batch = Parsed {
-        lines: Vec::with_capacity(BATCH),
-        rejected: Vec::new(),
-        rows_read: 0,
-        position: 0,
-    };
-    loop {
-        let rec = match pending_first.take() {
-            Some(r) => r,
-            None => match source.next_record() {
-                None => break,
-                Some(Err(e)) => {
-                    let _ = sender.blocking_send(Err(e));
-                    return source.bytes_total;
-                }
-                Some(Ok(r)) => r,
-            },
-        };
-        rows_read += 1;
-        match parse_line(&rec, &mapping, txlog, &opts) {
-            Ok(line) => batch.lines.push(line),
-            Err(errors) => batch.rejected.push((rec.fields, errors)),
-        }
-        if batch.lines.len() >= BATCH {
-            batch.rows_read = rows_read;
-            batch.position = source.position();
-            let next = Parsed {
-                lines: Vec::with_capacity(BATCH),
-                rejected: Vec::new(),
-                rows_read: 0,
-                position: 0,
-            };
-            if sender
-                .blocking_send(Ok(std::mem::replace(&mut batch, next)))
-                .is_err()
-            {
-                return source.bytes_total;
-            }
-        }
-    }
-    batch.rows_read = rows_read;
-    batch.position = source.bytes_total;
-    let _ = sender.blocking_send(Ok(batch));
-    source.bytes_total
-}
 
 /// Import state kept across batches.
 struct Loader {
@@ -402,6 +158,8 @@ pub(crate) async fn import(
         file: file.clone(),
         message: "the reader thread failed".into(),
     })?;
+    // The loader's fingerprints are no longer needed: free them before the index builds sort.
+    drop(loader);
     if parties_bulk {
         tx.create_indexes(&PARTIES).await?;
         tx.restore_foreign_keys(&PARTIES).await?;
