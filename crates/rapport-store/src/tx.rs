@@ -284,40 +284,40 @@ impl Tx {
         let types: Vec<ColType> = table.columns.iter().map(|c| c.ty).collect();
         let org = self.org.as_uuid();
         // PostgreSQL takes a whole list as one array parameter: one plan, one round trip.
-        if let Inner::Postgres(tx) = &mut self.inner {
-            if matches!(ty, ColType::Text | ColType::Uuid) {
-                let sql = format!(
-                    "SELECT {} FROM {} WHERE org_id = $1 AND {column} = ANY($2)",
-                    table.column_list(),
-                    table.name
-                );
-                for chunk in values.chunks(IN_CHUNK * 20) {
-                    let q = sqlx::query(AssertSqlSafe(sql.clone())).bind(org);
-                    let q = if ty == ColType::Text {
-                        q.bind(
-                            chunk
-                                .iter()
-                                .filter_map(|v| v.as_str().map(str::to_string))
-                                .collect::<Vec<String>>(),
-                        )
-                    } else {
-                        q.bind(
-                            chunk
-                                .iter()
-                                .filter_map(Value::as_uuid)
-                                .collect::<Vec<Uuid>>(),
-                        )
-                    };
-                    let rows = q
-                        .fetch_all(&mut **tx)
-                        .await
-                        .ctx(|| format!("reading {}", table.name))?;
-                    for r in &rows {
-                        out.push(decode_row!(r, types).ctx(|| format!("decoding {}", table.name))?);
-                    }
+        if let Inner::Postgres(tx) = &mut self.inner
+            && matches!(ty, ColType::Text | ColType::Uuid)
+        {
+            let sql = format!(
+                "SELECT {} FROM {} WHERE org_id = $1 AND {column} = ANY($2)",
+                table.column_list(),
+                table.name
+            );
+            for chunk in values.chunks(IN_CHUNK * 20) {
+                let q = sqlx::query(AssertSqlSafe(sql.clone())).bind(org);
+                let q = if ty == ColType::Text {
+                    q.bind(
+                        chunk
+                            .iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect::<Vec<String>>(),
+                    )
+                } else {
+                    q.bind(
+                        chunk
+                            .iter()
+                            .filter_map(Value::as_uuid)
+                            .collect::<Vec<Uuid>>(),
+                    )
+                };
+                let rows = q
+                    .fetch_all(&mut **tx)
+                    .await
+                    .ctx(|| format!("reading {}", table.name))?;
+                for r in &rows {
+                    out.push(decode_row!(r, types).ctx(|| format!("decoding {}", table.name))?);
                 }
-                return Ok(out);
             }
+            return Ok(out);
         }
         for chunk in values.chunks(IN_CHUNK) {
             let sql = format!(
