@@ -185,13 +185,43 @@ impl Loader {
     async fn write_batch(
         &mut self,
         tx: &mut Tx,
-        mut batch: Vec<LineIn>,
+        batch: Vec<LineIn>,
         counts: &mut Counts,
     ) -> Result<Vec<(Vec<String>, Vec<RowError>)>, StoreError> {
         let mut rejected = Vec::new();
         if batch.is_empty() {
             return Ok(rejected);
         }
+        // Lines of one order must agree on customer, time and currency; the ones that do not
+        // are refused before anything of theirs (such as a new customer) is written.
+        let mut first_line: HashMap<Key, (String, DateTime<Utc>, Currency)> = HashMap::new();
+        let mut batch: Vec<LineIn> = batch
+            .into_iter()
+            .filter_map(|l| {
+                if self.txlog {
+                    return Some(l);
+                }
+                match first_line.get(&key(&l.order_ext)) {
+                    Some((c, at, cur)) if *c != l.customer || *at != l.at || *cur != l.currency => {
+                        rejected.push((
+                            l.raw,
+                            vec![RowError {
+                                line: l.line,
+                                column: Some("order_id".into()),
+                                value: Some(l.order_ext),
+                                reason: "disagrees with the order's earlier lines on customer, date or currency".into(),
+                            }],
+                        ));
+                        None
+                    }
+                    Some(_) => Some(l),
+                    None => {
+                        first_line.insert(key(&l.order_ext), (l.customer.clone(), l.at, l.currency));
+                        Some(l)
+                    }
+                }
+            })
+            .collect();
         let party_rows = self.resolve_customers(tx, &batch, counts).await?;
         tx.insert_rows(&PARTIES, &party_rows).await?;
 
@@ -240,27 +270,12 @@ impl Loader {
 
         let mut order_inserts: Vec<Row> = Vec::new();
         let mut order_updates: Vec<Row> = Vec::new();
-        let mut first_line: HashMap<Key, (String, DateTime<Utc>, Currency)> = HashMap::new();
         let mut line_inserts: Vec<(u64, Vec<String>, Row)> = Vec::new();
         let mut stored_lines: Vec<(u64, Vec<String>, Row)> = Vec::new();
         for l in batch {
             let k = key(&l.order_ext);
             let party = self.customers.get(&key(&l.customer)).copied();
             let Some(party) = party else { continue };
-            // Lines of one order must agree on customer, time and currency.
-            if let Some((c, at, cur)) = first_line.get(&k) {
-                if *c != l.customer || *at != l.at || *cur != l.currency {
-                    rejected.push((l.raw, vec![RowError {
-                        line: l.line,
-                        column: Some("order_id".into()),
-                        value: Some(l.order_ext.clone()),
-                        reason: "disagrees with the order's earlier lines on customer, date or currency".into(),
-                    }]));
-                    continue;
-                }
-            } else {
-                first_line.insert(k, (l.customer.clone(), l.at, l.currency));
-            }
             let order_row = |id: Uuid| {
                 vec![
                     Value::Uuid(id),
