@@ -30,9 +30,10 @@ use crate::import::{
     ImportError, ImportOptions, ImportReport, Progress, RejectWriter, RowError, finish,
 };
 
-type Key = (u64, u64);
+/// A customer's or order's fingerprint, as two halves (8-byte aligned, so map entries stay small).
+pub(super) type Key = (u64, u64);
 
-fn key(s: &str) -> Key {
+pub(super) fn key(s: &str) -> Key {
     let f = fingerprint(s);
     ((f >> 64) as u64, f as u64)
 }
@@ -128,16 +129,22 @@ pub(crate) async fn import(
     };
     let parse_mapping = mapping.clone();
     let pending_first = if header { None } else { Some(first) };
-    let parser = std::thread::spawn(move || {
-        parse_file(
-            source,
-            pending_first,
-            parse_mapping,
-            txlog,
-            parse_opts,
-            sender,
-        )
-    });
+    let parser = std::thread::Builder::new()
+        .name("rapport-reader".into())
+        .spawn(move || {
+            parse_file(
+                source,
+                pending_first,
+                parse_mapping,
+                txlog,
+                parse_opts,
+                sender,
+            )
+        })
+        .map_err(|e| ImportError::File {
+            file: file.clone(),
+            message: format!("cannot start the reader: {e}"),
+        })?;
     while let Some(parsed) = receiver.recv().await {
         let parsed = parsed?;
         report.rows = parsed.rows_read;
@@ -201,7 +208,7 @@ impl Loader {
                 if self.txlog {
                     return Some(l);
                 }
-                match first_line.get(&key(&l.order_ext)) {
+                match first_line.get(&l.order_key) {
                     Some((c, at, cur)) if *c != l.customer || *at != l.at || *cur != l.currency => {
                         rejected.push((
                             l.raw,
@@ -216,7 +223,7 @@ impl Loader {
                     }
                     Some(_) => Some(l),
                     None => {
-                        first_line.insert(key(&l.order_ext), (l.customer.clone(), l.at, l.currency));
+                        first_line.insert(l.order_key, (l.customer.clone(), l.at, l.currency));
                         Some(l)
                     }
                 }
@@ -238,12 +245,13 @@ impl Loader {
                     }
                     k += 1;
                 }
-                self.orders.entry(key(&l.order_ext)).or_insert(u32::MAX - 1);
+                l.order_key = key(&l.order_ext);
+                self.orders.entry(l.order_key).or_insert(u32::MAX - 1);
             }
             // Placeholders only reserved the names; resolution below decides.
             for l in &batch {
-                if self.orders.get(&key(&l.order_ext)) == Some(&(u32::MAX - 1)) {
-                    self.orders.remove(&key(&l.order_ext));
+                if self.orders.get(&l.order_key) == Some(&(u32::MAX - 1)) {
+                    self.orders.remove(&l.order_key);
                 }
             }
         }
@@ -254,7 +262,7 @@ impl Loader {
             let mut lookup: Vec<Value> = Vec::new();
             let mut asked = HashSet::new();
             for l in &batch {
-                let k = key(&l.order_ext);
+                let k = l.order_key;
                 let known_new = self.orders.get(&k).is_some_and(|s| *s != STORED);
                 if !known_new && asked.insert(l.order_ext.clone()) {
                     lookup.push(Value::text(l.order_ext.as_str()));
@@ -270,11 +278,13 @@ impl Loader {
 
         let mut order_inserts: Vec<Row> = Vec::new();
         let mut order_updates: Vec<Row> = Vec::new();
-        let mut line_inserts: Vec<(u64, Vec<String>, Row)> = Vec::new();
+        // New lines: rows to insert, and beside them each row's file line and raw fields.
+        let mut line_rows: Vec<Row> = Vec::new();
+        let mut line_meta: Vec<(u64, Vec<String>)> = Vec::new();
         let mut stored_lines: Vec<(u64, Vec<String>, Row)> = Vec::new();
         for l in batch {
-            let k = key(&l.order_ext);
-            let party = self.customers.get(&key(&l.customer)).copied();
+            let k = l.order_key;
+            let party = self.customers.get(&l.customer_key).copied();
             let Some(party) = party else { continue };
             let order_row = |id: Uuid| {
                 vec![
@@ -333,7 +343,8 @@ impl Loader {
                 }
                 stored_lines.push((l.line, l.raw, row));
             } else {
-                line_inserts.push((l.line, l.raw, row));
+                line_rows.push(row);
+                line_meta.push((l.line, l.raw));
             }
         }
 
@@ -376,17 +387,19 @@ impl Loader {
                         tx.update_row(&ORDER_LINES, &row).await?;
                         counts.updated += 1;
                     }
-                    None => line_inserts.push((line, raw, row)),
+                    None => {
+                        line_rows.push(row);
+                        line_meta.push((line, raw));
+                    }
                 }
             }
         }
 
-        let rows: Vec<Row> = line_inserts.iter().map(|(_, _, r)| r.clone()).collect();
-        match tx.insert_rows(&ORDER_LINES, &rows).await {
-            Ok(()) => counts.created += rows.len() as u64,
+        match tx.insert_rows(&ORDER_LINES, &line_rows).await {
+            Ok(()) => counts.created += line_rows.len() as u64,
             Err(StoreError::Constraint(_)) => {
                 // Find the culprits one by one; the rest goes in.
-                for (line, raw, row) in line_inserts {
+                for ((line, raw), row) in line_meta.into_iter().zip(line_rows) {
                     match tx
                         .insert_rows(&ORDER_LINES, std::slice::from_ref(&row))
                         .await
@@ -419,8 +432,7 @@ impl Loader {
         let mut unknown: Vec<String> = Vec::new();
         let mut asked = HashSet::new();
         for l in batch {
-            if !self.customers.contains_key(&key(&l.customer)) && asked.insert(l.customer.as_str())
-            {
+            if !self.customers.contains_key(&l.customer_key) && asked.insert(l.customer.as_str()) {
                 unknown.push(l.customer.clone());
             }
         }

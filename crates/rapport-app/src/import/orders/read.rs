@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use rapport_domain::{Currency, ExternalId, ParseError};
 
+use super::{Key, key};
 use crate::import::header::Mapping;
 use crate::import::kinds::ImportKind;
 use crate::import::parse::RowView;
@@ -20,6 +21,9 @@ pub(super) struct LineIn {
     pub(super) order_ext: String,
     pub(super) line_no: Option<i64>,
     pub(super) customer: String,
+    pub(super) customer_key: Key,
+    /// The order's fingerprint (for transaction logs, set once the order id is assigned).
+    pub(super) order_key: Key,
     pub(super) at: DateTime<Utc>,
     pub(super) sku: Option<String>,
     pub(super) quantity: i64,
@@ -173,10 +177,15 @@ fn parse_line(
             } else {
                 Vec::new()
             },
+            order_key: order_ext
+                .as_ref()
+                .map(|e| key(e.as_str()))
+                .unwrap_or_default(),
             order_ext: order_ext
                 .map(|e| e.as_str().to_string())
                 .unwrap_or_default(),
             line_no,
+            customer_key: key(customer.as_str()),
             customer: customer.as_str().to_string(),
             at,
             sku,
