@@ -5,7 +5,7 @@ use rapport_domain::*;
 use rapport_store::Value;
 use rapport_store::schema::{CANCELLATION_REASONS, CONTRACTS, PRODUCTS};
 
-use super::{NAME_MAX, TEXT_MAX, finish, opt_text, reference};
+use super::{NAME_MAX, TEXT_MAX, about_party, finish, opt_text, reference};
 use crate::import::parse::{ParseCtx, Pending, RefKind, RowBuilder, RowView};
 
 pub fn product(v: &mut RowView, ctx: &ParseCtx) -> Option<Pending> {
@@ -61,19 +61,7 @@ pub fn reason(v: &mut RowView, _ctx: &ParseCtx) -> Option<Pending> {
 }
 
 pub fn contract(v: &mut RowView, ctx: &ParseCtx) -> Option<Pending> {
-    let mut b = RowBuilder::new(&CONTRACTS);
-    let key = v.external_id("external_id");
-    b.fixed("external_id", Value::text(&key));
-    let mut refs = Vec::new();
-    if let Some(party) = v.required("party_external_id") {
-        refs.push(reference(
-            &b,
-            "party_id",
-            RefKind::Party,
-            party,
-            "party_external_id",
-        ));
-    }
+    let (mut b, key, mut refs) = about_party(v, &CONTRACTS);
     if let Some(sku) = v.get("sku") {
         refs.push(reference(&b, "product_id", RefKind::Product, sku, "sku"));
     }

@@ -11,7 +11,7 @@ pub use commerce::{contract, product, reason};
 pub use parties::{contact, parse_country, parse_roles, party};
 pub use touchpoints::{case, interaction, survey, task};
 
-use rapport_store::Value;
+use rapport_store::{Table, Value};
 
 use super::parse::{Pending, PendingLink, Ref, RefKind, RowBuilder, RowView};
 
@@ -58,4 +58,26 @@ pub(super) fn opt_text(v: &mut RowView, b: &mut RowBuilder, field: &str, column:
     let value = v.text(field, max);
     let present = v.has(field);
     b.set(column, Value::opt(value), present);
+}
+
+/// The start of every record about one party (interactions, surveys, cases, tasks,
+/// contracts): its builder, its external id (given or derived) and the party reference.
+pub(super) fn about_party(
+    v: &mut RowView,
+    table: &'static Table,
+) -> (RowBuilder, String, Vec<Ref>) {
+    let mut b = RowBuilder::new(table);
+    let key = v.external_id("external_id");
+    b.fixed("external_id", Value::text(&key));
+    let mut refs = Vec::new();
+    if let Some(party) = v.required("party_external_id") {
+        refs.push(reference(
+            &b,
+            "party_id",
+            RefKind::Party,
+            party,
+            "party_external_id",
+        ));
+    }
+    (b, key, refs)
 }

@@ -4,23 +4,11 @@ use rapport_domain::*;
 use rapport_store::Value;
 use rapport_store::schema::{CASES, INTERACTIONS, SURVEY_RESPONSES, TASKS};
 
-use super::{NAME_MAX, TEXT_MAX, finish, opt_text, reference};
-use crate::import::parse::{ParseCtx, Pending, RefKind, RowBuilder, RowView};
+use super::{NAME_MAX, TEXT_MAX, about_party, finish, opt_text, reference};
+use crate::import::parse::{ParseCtx, Pending, RefKind, RowView};
 
 pub fn interaction(v: &mut RowView, _ctx: &ParseCtx) -> Option<Pending> {
-    let mut b = RowBuilder::new(&INTERACTIONS);
-    let key = v.external_id("external_id");
-    b.fixed("external_id", Value::text(&key));
-    let mut refs = Vec::new();
-    if let Some(party) = v.required("party_external_id") {
-        refs.push(reference(
-            &b,
-            "party_id",
-            RefKind::Party,
-            party,
-            "party_external_id",
-        ));
-    }
+    let (mut b, key, mut refs) = about_party(v, &INTERACTIONS);
     if let Some(user) = v.get("user_email") {
         refs.push(reference(&b, "user_id", RefKind::User, user, "user_email"));
     }
@@ -50,19 +38,7 @@ pub fn interaction(v: &mut RowView, _ctx: &ParseCtx) -> Option<Pending> {
 }
 
 pub fn survey(v: &mut RowView, _ctx: &ParseCtx) -> Option<Pending> {
-    let mut b = RowBuilder::new(&SURVEY_RESPONSES);
-    let key = v.external_id("external_id");
-    b.fixed("external_id", Value::text(&key));
-    let mut refs = Vec::new();
-    if let Some(party) = v.required("party_external_id") {
-        refs.push(reference(
-            &b,
-            "party_id",
-            RefKind::Party,
-            party,
-            "party_external_id",
-        ));
-    }
+    let (mut b, key, refs) = about_party(v, &SURVEY_RESPONSES);
     let kind = v.parse_required("kind", SurveyKind::parse);
     let score = match kind {
         Some(kind) => v.parse_required("score", |s| SurveyScore::parse(kind, s)),
@@ -77,19 +53,7 @@ pub fn survey(v: &mut RowView, _ctx: &ParseCtx) -> Option<Pending> {
 }
 
 pub fn case(v: &mut RowView, _ctx: &ParseCtx) -> Option<Pending> {
-    let mut b = RowBuilder::new(&CASES);
-    let key = v.external_id("external_id");
-    b.fixed("external_id", Value::text(&key));
-    let mut refs = Vec::new();
-    if let Some(party) = v.required("party_external_id") {
-        refs.push(reference(
-            &b,
-            "party_id",
-            RefKind::Party,
-            party,
-            "party_external_id",
-        ));
-    }
+    let (mut b, key, refs) = about_party(v, &CASES);
     let opened = v.parse_required("opened_at", parse_timestamp);
     let closed = v.timestamp("closed_at");
     if let (Some(o), Some(c)) = (opened, closed)
@@ -132,19 +96,7 @@ pub fn case(v: &mut RowView, _ctx: &ParseCtx) -> Option<Pending> {
 }
 
 pub fn task(v: &mut RowView, _ctx: &ParseCtx) -> Option<Pending> {
-    let mut b = RowBuilder::new(&TASKS);
-    let key = v.external_id("external_id");
-    b.fixed("external_id", Value::text(&key));
-    let mut refs = Vec::new();
-    if let Some(party) = v.required("party_external_id") {
-        refs.push(reference(
-            &b,
-            "party_id",
-            RefKind::Party,
-            party,
-            "party_external_id",
-        ));
-    }
+    let (mut b, key, mut refs) = about_party(v, &TASKS);
     if let Some(user) = v.get("assignee_email") {
         refs.push(reference(
             &b,
