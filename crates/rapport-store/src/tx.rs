@@ -85,7 +85,8 @@ impl Tx {
                 let options = (*p.connect_options())
                     .clone()
                     .foreign_keys(false)
-                    .pragma("cache_size", "-16384");
+                    .pragma("cache_size", "-8192")
+                    .pragma("threads", "2");
                 let mut conn = options
                     .connect()
                     .await
