@@ -210,7 +210,9 @@ pub async fn import_file(
     };
     let mut tx = store.begin(org).await?;
     let mut writer = write::Writer::new(opts, &mut tx).await?;
-    let mut seen: HashMap<String, u64> = HashMap::new();
+    // The file's natural keys seen so far, as 128-bit fingerprints with their line (about 40
+    // bytes a record, whatever the length of the ids).
+    let mut seen: HashMap<u128, u64> = HashMap::new();
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
     loop {
         let rec = match source.next_record() {
@@ -231,7 +233,8 @@ pub async fn import_file(
         }
         match pending {
             Some(p) => {
-                if let Some(first_line) = seen.get(&p.key) {
+                let fp = ids::fingerprint(&p.key);
+                if let Some(first_line) = seen.get(&fp) {
                     let e = RowError {
                         line: p.line,
                         column: Some(natural_key_field(opts.kind).to_string()),
@@ -241,7 +244,7 @@ pub async fn import_file(
                     rejects.write(&p.raw, std::slice::from_ref(&e));
                     report.add_errors(vec![e]);
                 } else {
-                    seen.insert(p.key.clone(), p.line);
+                    seen.insert(fp, p.line);
                     batch.push(p);
                 }
             }
