@@ -5,7 +5,7 @@
 use rapport_domain::OrgId;
 use sqlx::{AssertSqlSafe, Postgres, Transaction};
 
-use crate::dialect::copy_text_row;
+use crate::dialect::{copy_binary_header, copy_binary_row};
 use crate::schema::Table;
 use crate::tx::{Inner, on_conn};
 use crate::value::Row;
@@ -114,7 +114,7 @@ pub(crate) async fn copy_rows(
     rows: &[Row],
 ) -> Result<()> {
     let statement = format!(
-        "COPY {} (org_id, {}) FROM STDIN",
+        "COPY {} (org_id, {}) FROM STDIN (FORMAT binary)",
         table.name,
         table.column_list()
     );
@@ -123,21 +123,21 @@ pub(crate) async fn copy_rows(
         .copy_in_raw(&statement)
         .await
         .ctx(|| format!("starting COPY into {}", table.name))?;
-    let mut buf = String::with_capacity(1 << 20);
+    let mut buf = Vec::with_capacity(1 << 20);
+    copy_binary_header(&mut buf);
     for row in rows {
-        copy_text_row(&mut buf, org.as_uuid(), row);
+        copy_binary_row(&mut buf, org.as_uuid(), row);
         if buf.len() > (1 << 20) {
-            copy.send(buf.as_bytes())
+            copy.send(buf.as_slice())
                 .await
                 .ctx(|| format!("sending COPY data to {}", table.name))?;
             buf.clear();
         }
     }
-    if !buf.is_empty() {
-        copy.send(buf.as_bytes())
-            .await
-            .ctx(|| format!("sending COPY data to {}", table.name))?;
-    }
+    buf.extend_from_slice(&(-1i16).to_be_bytes());
+    copy.send(buf.as_slice())
+        .await
+        .ctx(|| format!("sending COPY data to {}", table.name))?;
     copy.finish()
         .await
         .ctx(|| format!("loading {}", table.name))?;

@@ -121,6 +121,14 @@ async fn bulk_inserts_use_the_fast_path_and_read_back_in_pages() {
             .collect();
         tx.insert_rows(&PARTIES, &rows).await.unwrap();
         assert_eq!(tx.count(&PARTIES).await.unwrap(), 5_000);
+        // What the bulk path (COPY on PostgreSQL, the raw handle on SQLite) wrote reads back
+        // as written, every type included.
+        let probe = &rows[4_321];
+        let back = tx
+            .fetch_in(&PARTIES, "id", &[probe[PARTIES.col("id")].clone()])
+            .await
+            .unwrap();
+        assert_eq!(&back[0], probe);
         let mut seen = 0;
         let mut after: Option<Vec<Value>> = None;
         loop {
