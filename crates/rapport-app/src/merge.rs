@@ -12,8 +12,10 @@ use rapport_store::schema::{PARTIES, PARTY_ALIASES, PARTY_LINKS, PARTY_REFERENCE
 use rapport_store::{Row, Store, StoreError, Value};
 use uuid::Uuid;
 
-/// The default score from which two parties count as likely duplicates.
-pub const DEFAULT_THRESHOLD: f64 = 0.8;
+/// The default score from which two parties count as likely duplicates. A shared name alone
+/// scores at most 0.8 (0.85 with the same city): common names are shared by different people,
+/// so by default a pair also needs a shared e-mail address or phone number.
+pub const DEFAULT_THRESHOLD: f64 = 0.9;
 
 /// A candidate pair, with the parties' external ids and names for display.
 #[derive(Debug, Clone, serde::Serialize)]
