@@ -25,7 +25,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use migrate::latest_version as schema_version;
-pub use records::{DuplicateCandidateRow, NewUser, PartyBrief};
+pub use records::{NewUser, PartyBrief};
 pub use schema::{Column, Index, Table};
 pub use tx::Tx;
 pub use value::{ColType, Row, Value};

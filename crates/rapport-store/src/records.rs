@@ -39,9 +39,6 @@ pub struct PartyBrief {
     pub city: Option<String>,
 }
 
-/// Alias for readers who search for the duplicate feature by name.
-pub type DuplicateCandidateRow = PartyBrief;
-
 impl Store {
     /// The org called `name`, created (with `id` and `now`) if it does not exist yet.
     pub async fn ensure_org(
