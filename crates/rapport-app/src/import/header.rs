@@ -27,6 +27,16 @@ impl Mapping {
     pub fn has(&self, kind: ImportKind, field: &str) -> bool {
         self.column_of(kind, field).is_some()
     }
+
+    /// The required fields of `kind` that no column feeds.
+    pub fn missing_required(&self, kind: ImportKind) -> Vec<&'static str> {
+        kind.fields()
+            .iter()
+            .zip(&self.columns)
+            .filter(|(f, c)| f.required && c.is_none())
+            .map(|(f, _)| f.name)
+            .collect()
+    }
 }
 
 /// What the user said about columns on the command line.
@@ -177,12 +187,7 @@ pub fn map_header(
         }
     }
 
-    let missing: Vec<&str> = fields
-        .iter()
-        .zip(&mapping.columns)
-        .filter(|(f, c)| f.required && c.is_none())
-        .map(|(f, _)| f.name)
-        .collect();
+    let missing = mapping.missing_required(kind);
     if !missing.is_empty() && !allows_missing(kind, &missing, &mapping) {
         return Err(ImportError::Columns {
             file: file.to_string(),

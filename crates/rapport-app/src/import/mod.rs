@@ -367,7 +367,8 @@ fn check_width(rec: &Record, mapping: &Mapping) -> Option<()> {
     }
 }
 
-fn width_error(rec: &Record, mapping: &Mapping) -> RowError {
+/// The error of a record whose field count differs from the header's.
+pub(crate) fn width_error(rec: &Record, mapping: &Mapping) -> RowError {
     RowError {
         line: rec.line,
         column: None,

@@ -12,7 +12,7 @@ use crate::import::header::Mapping;
 use crate::import::kinds::ImportKind;
 use crate::import::parse::RowView;
 use crate::import::source::{Record, RecordSource};
-use crate::import::{BATCH, ImportError, ImportOptions, RowError};
+use crate::import::{BATCH, ImportError, ImportOptions, RowError, width_error};
 
 /// One parsed order line.
 pub(super) struct LineIn {
@@ -100,12 +100,7 @@ pub(super) fn detect_positions(
             }
         }
     }
-    let missing: Vec<&str> = fields
-        .iter()
-        .zip(&mapping.columns)
-        .filter(|(f, c)| f.required && c.is_none())
-        .map(|(f, _)| f.name)
-        .collect();
+    let missing = mapping.missing_required(ImportKind::Orders);
     if !missing.is_empty() {
         return Err(ImportError::Columns {
             file: file.to_string(),
@@ -134,16 +129,7 @@ fn parse_line(
         && !(txlog
             && rec.fields.len() > mapping.columns.iter().flatten().max().copied().unwrap_or(0))
     {
-        return Err(vec![RowError {
-            line: rec.line,
-            column: None,
-            value: None,
-            reason: format!(
-                "has {} fields, the header has {}",
-                rec.fields.len(),
-                mapping.header.len()
-            ),
-        }]);
+        return Err(vec![width_error(rec, mapping)]);
     }
     let order_ext = if txlog {
         None
