@@ -182,6 +182,14 @@ pub fn parse_minor(input: &str, digits: u32) -> Result<i64, ParseError> {
     let raw = input.trim();
     let bad = |why: &str| ParseError::new(format!("'{raw}' is not an amount: {why}"));
     let mut s = raw.replace(['$', '€', '£', ' ', '\u{a0}', '\''], "");
+    // Both separators: the last one is the decimal separator (1.234,50 or 1,234.50).
+    if let (Some(dot), Some(comma)) = (s.rfind('.'), s.rfind(',')) {
+        s = if comma > dot {
+            s.replace('.', "").replace(',', ".")
+        } else {
+            s.replace(',', "")
+        };
+    }
     if !s.contains('.') && s.matches(',').count() == 1 {
         let after = s.rsplit(',').next().unwrap_or("");
         if !after.is_empty() && after.len() <= 2 {
@@ -428,6 +436,9 @@ mod tests {
         check_minor("12.5", 2, Some(1250));
         check_minor("1,234.56", 2, Some(123456));
         check_minor("12,5", 2, Some(1250));
+        check_minor("1.234,50", 2, Some(123450));
+        check_minor("1,234.5", 2, Some(123450));
+        check_minor("1.234.567,89", 2, Some(123456789));
         check_minor("-3", 2, Some(-300));
         check_minor("0.10", 2, Some(10));
         check_minor("11.77", 2, Some(1177));

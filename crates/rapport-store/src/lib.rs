@@ -43,12 +43,10 @@ pub enum Backend {
 pub enum StoreError {
     #[error("unsupported database URL '{0}': use sqlite://FILE or postgres://...")]
     BadUrl(String),
-    #[error("{context}: {source}")]
-    Db {
-        context: String,
-        #[source]
-        source: sqlx::Error,
-    },
+    /// The database's own error, told in full in the message (not chained as a source, so a
+    /// report does not repeat it).
+    #[error("{context}: {cause}")]
+    Db { context: String, cause: sqlx::Error },
     #[error("constraint violated: {0}")]
     Constraint(String),
     #[error(
@@ -81,7 +79,7 @@ impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
             }
             StoreError::Db {
                 context: context(),
-                source,
+                cause: source,
             }
         })
     }
@@ -122,6 +120,16 @@ impl Store {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options =
                 PgConnectOptions::from_str(url).map_err(|_| StoreError::BadUrl(url.to_string()))?;
+            // One direct connection first: if the server cannot be reached, say why at once
+            // instead of after the pool's acquire timeout.
+            {
+                use sqlx::{ConnectOptions, Connection};
+                let conn = options
+                    .connect()
+                    .await
+                    .ctx(|| format!("connecting to {}", redact(url)))?;
+                let _ = conn.close().await;
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(30))

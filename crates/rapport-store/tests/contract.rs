@@ -436,3 +436,29 @@ async fn parties_resolve_through_aliases_and_reassign_moves_references() {
         tx.commit().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn bad_urls_and_unreachable_servers_are_told_plainly() {
+    let err = Store::connect("mysql://x").await.err().expect("refused");
+    assert!(
+        err.to_string().contains("unsupported database URL"),
+        "{err}"
+    );
+    let err = Store::connect("postgres://nobody:secret@127.0.0.1:1/x")
+        .await
+        .err()
+        .expect("refused");
+    let message = err.to_string();
+    assert!(
+        message.contains("connecting to postgres://nobody:***@127.0.0.1:1/x"),
+        "{message}"
+    );
+    assert!(
+        !message.contains("secret"),
+        "the password never shows: {message}"
+    );
+    assert!(
+        !message.contains("pool timed out"),
+        "the real cause is named: {message}"
+    );
+}
