@@ -177,16 +177,6 @@ fn bench_days() -> io::Result<Vec<[u8; 10]>> {
 }
 
 /// Appends `value` in decimal, left-padded with zeros to `width` digits.
-fn push_number(buf: &mut Vec<u8>, mut value: u64, width: usize) {
-    let mut digits = [b'0'; 20];
-    let mut len = 0;
-    while value > 0 || len == 0 {
-        digits[len] = b'0' + (value % 10) as u8;
-        value /= 10;
-        len += 1;
-    }
-    for _ in len..width {
-        buf.push(b'0');
-    }
-    buf.extend(digits[..len].iter().rev());
+fn push_number(buf: &mut Vec<u8>, value: u64, width: usize) {
+    crate::calendar::pad_decimal(value, width, |d| buf.push(d));
 }
