@@ -254,16 +254,19 @@ async fn export_then_import_round_trips_exactly() {
 async fn the_cdnow_master_log_imports_as_23570_customers_and_69659_transactions() {
     for db in TestDb::all().await {
         let file = cdnow().join("CDNOW_master.txt");
-        let out = ok(
-            &db.url,
-            &[
-                "import",
-                "orders",
-                file.to_str().unwrap(),
-                "--currency",
-                "USD",
-            ],
-        );
+        let import = || {
+            ok(
+                &db.url,
+                &[
+                    "import",
+                    "orders",
+                    file.to_str().unwrap(),
+                    "--currency",
+                    "USD",
+                ],
+            )
+        };
+        let out = import();
         assert!(
             out.contains("69659 rows") && out.contains("69659 orders and 23570 parties created"),
             "{out}"
@@ -277,16 +280,7 @@ async fn the_cdnow_master_log_imports_as_23570_customers_and_69659_transactions(
             &orders[..400]
         );
         assert!(orders.contains("00002-19970112-2,1,00002,1997-01-12T00:00:00Z,,5,77.00,USD,"));
-        let again = ok(
-            &db.url,
-            &[
-                "import",
-                "orders",
-                file.to_str().unwrap(),
-                "--currency",
-                "USD",
-            ],
-        );
+        let again = import();
         assert!(
             again.contains("0 created, 0 updated, 69659 unchanged"),
             "{again}"
