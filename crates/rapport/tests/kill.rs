@@ -71,12 +71,22 @@ async fn a_killed_import_leaves_the_database_as_it_was() {
         // Into an empty database the import takes the bulk path, which drops and rebuilds
         // indexes inside its transaction: killed, nothing changes and every index is there.
         kill_mid_import(&db.url, &file, &[]);
+        let sqlite_file = db.url.strip_prefix("sqlite://").map(str::to_string);
+        if let Some(path) = &sqlite_file {
+            // The bulk load ran under a rollback journal, left behind hot by the kill.
+            let journal = format!("{path}-journal");
+            assert!(Path::new(&journal).exists(), "no hot journal at {journal}");
+        }
         assert_eq!(
             counts(&db.url).await,
             (0, 0, 0, vec![]),
             "{:?}: bulk import",
             db.backend
         );
+        if let Some(path) = &sqlite_file {
+            // The next connection rolled the hot journal back.
+            assert!(!Path::new(&format!("{path}-journal")).exists());
+        }
 
         // Something stored before, which must survive untouched.
         let out = Command::new(env!("CARGO_BIN_EXE_rapport"))
