@@ -18,25 +18,20 @@ use rapport_store::{Row, Store, StoreError, Tx, Value};
 use uuid::Uuid;
 
 use crate::import::header::map_header;
+mod keys;
 mod read;
+
+use keys::{Customers, Key, KeyMap, KeySet, key};
 
 use read::{LineIn, ParseOpts, Parsed, detect_positions, is_header, parse_file};
 
-use crate::import::ids::{SequentialIds, fingerprint};
+use crate::import::ids::SequentialIds;
 use crate::import::kinds::ImportKind;
 use crate::import::source::{Record, RecordSource};
 use crate::import::write::product_lookup;
 use crate::import::{
     ImportError, ImportOptions, ImportReport, Progress, RejectWriter, RowError, finish,
 };
-
-/// A customer's or order's fingerprint, as two halves (8-byte aligned, so map entries stay small).
-pub(super) type Key = (u64, u64);
-
-pub(super) fn key(s: &str) -> Key {
-    let f = fingerprint(s);
-    ((f >> 64) as u64, f as u64)
-}
 
 /// Marks an order that was stored before this import (its id must be looked up).
 const STORED: u32 = u32::MAX;
@@ -48,11 +43,11 @@ struct Loader {
     txlog: bool,
     parties_bulk: bool,
     orders_bulk: bool,
-    customers: HashMap<Key, Uuid>,
+    customers: Customers,
     /// Orders created by this import (value: sequence number) or stored before it (`STORED`).
-    orders: HashMap<Key, u32>,
-    next_line: HashMap<Key, u32>,
-    stored_lines_seen: HashSet<Key>,
+    orders: KeyMap<u32>,
+    next_line: KeyMap<u32>,
+    stored_lines_seen: KeySet,
     products: HashMap<String, Uuid>,
 }
 
@@ -112,10 +107,10 @@ pub(crate) async fn import(
         txlog,
         parties_bulk,
         orders_bulk,
-        customers: HashMap::new(),
-        orders: HashMap::new(),
-        next_line: HashMap::new(),
-        stored_lines_seen: HashSet::new(),
+        customers: Customers::default(),
+        orders: KeyMap::default(),
+        next_line: KeyMap::default(),
+        stored_lines_seen: KeySet::default(),
         products: product_lookup(&mut tx).await?,
     };
     let mut counts = Counts::default();
@@ -201,7 +196,7 @@ impl Loader {
         }
         // Lines of one order must agree on customer, time and currency; the ones that do not
         // are refused before anything of theirs (such as a new customer) is written.
-        let mut first_line: HashMap<Key, (String, DateTime<Utc>, Currency)> = HashMap::new();
+        let mut first_line: KeyMap<(String, DateTime<Utc>, Currency)> = KeyMap::default();
         let mut batch: Vec<LineIn> = batch
             .into_iter()
             .filter_map(|l| {
@@ -284,7 +279,7 @@ impl Loader {
         let mut stored_lines: Vec<(u64, Vec<String>, Row)> = Vec::new();
         for l in batch {
             let k = l.order_key;
-            let party = self.customers.get(&l.customer_key).copied();
+            let party = self.customers.get(&l.customer_key, &self.ids);
             let Some(party) = party else { continue };
             let order_row = |id: Uuid| {
                 vec![
@@ -432,7 +427,7 @@ impl Loader {
         let mut unknown: Vec<String> = Vec::new();
         let mut asked = HashSet::new();
         for l in batch {
-            if !self.customers.contains_key(&l.customer_key) && asked.insert(l.customer.as_str()) {
+            if !self.customers.contains(&l.customer_key) && asked.insert(l.customer.as_str()) {
                 unknown.push(l.customer.clone());
             }
         }
@@ -441,7 +436,7 @@ impl Loader {
         }
         if !self.parties_bulk {
             for (ext, id) in tx.resolve_parties(&unknown).await? {
-                self.customers.insert(key(&ext), id);
+                self.customers.insert_stored(key(&ext), id);
             }
         }
         let mut first_seen: HashMap<&str, DateTime<Utc>> = HashMap::new();
@@ -453,12 +448,12 @@ impl Loader {
         }
         let mut rows = Vec::new();
         for ext in unknown {
-            if self.customers.contains_key(&key(&ext)) {
+            if self.customers.contains(&key(&ext)) {
                 continue;
             }
             let seq = self.ids.next_seq();
             let id = self.ids.id(seq);
-            self.customers.insert(key(&ext), id);
+            self.customers.insert_created(key(&ext), seq);
             counts.parties += 1;
             let mut row = vec![Value::Null; PARTIES.columns.len()];
             let mut set = |c: &str, v: Value| row[PARTIES.col(c)] = v;
