@@ -164,12 +164,15 @@ pub static PARTIES: Table = Table {
         ix("parties_name", "org_id, name"),
         ix("parties_email", "org_id, email"),
     ],
-    foreign_keys: &[fk(
-        "parties_owner_fk",
-        "org_id, owner_id",
-        "users",
-        "org_id, id",
-    )],
+    foreign_keys: &[
+        fk("parties_org_id_fkey", "org_id", "orgs", "id"),
+        fk(
+            "parties_owner_fk",
+            "org_id, owner_id",
+            "users",
+            "org_id, id",
+        ),
+    ],
 };
 
 pub static PARTY_ALIASES: Table = Table {

@@ -4,12 +4,13 @@
 
 use rapport_domain::OrgId;
 use sqlx::{AssertSqlSafe, Postgres, Transaction};
+use uuid::Uuid;
 
 use crate::dialect::{copy_binary_header, copy_binary_row};
 use crate::schema::Table;
 use crate::tx::{Inner, on_conn};
 use crate::value::Row;
-use crate::{Backend, Context, Result, Tx};
+use crate::{Backend, Context, Result, StoreError, Tx};
 
 impl Tx {
     /// Whether the table holds no rows at all, in any org. Only then may a bulk load drop and
@@ -54,6 +55,135 @@ impl Tx {
                     .await
                     .ctx(|| format!("checking {}", fk.name))?;
             }
+        }
+        Ok(())
+    }
+
+    /// Drops the table's primary key on PostgreSQL before a bulk load into an empty table;
+    /// `restore_primary_key` builds it again by one sort instead of a B-tree insert per row
+    /// (on 10 million order lines, the live key was half of COPY's time). Every foreign key
+    /// that references the table must be suspended first, and the loader must refuse
+    /// duplicate keys itself: the database sees them only when the key comes back. SQLite
+    /// cannot drop a primary key; its key stays live.
+    pub async fn suspend_primary_key(&mut self, table: &Table) -> Result<()> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            let sql = format!(
+                "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}_pkey",
+                table.name, table.name
+            );
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&mut **tx)
+                .await
+                .ctx(|| format!("dropping the primary key of {}", table.name))?;
+        }
+        Ok(())
+    }
+
+    /// Adds back the primary key `suspend_primary_key` dropped.
+    pub async fn restore_primary_key(&mut self, table: &Table) -> Result<()> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            let sql = format!(
+                "ALTER TABLE {} ADD CONSTRAINT {}_pkey PRIMARY KEY (org_id, {})",
+                table.name,
+                table.name,
+                table.key.join(", ")
+            );
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&mut **tx)
+                .await
+                .ctx(|| format!("building the primary key of {}", table.name))?;
+        }
+        Ok(())
+    }
+
+    /// Stops PostgreSQL's per-row foreign-key triggers for the rest of this transaction
+    /// (`session_replication_role = replica`), for a loader that resolves every reference
+    /// itself and locks the referenced rows it did not write with `lock_keys`, as the triggers
+    /// would. On a large incremental load the triggers were 60 % of the server's work: one
+    /// query per row. Needs a role allowed to set it (a superuser, or from PostgreSQL 15 one
+    /// granted `SET ON PARAMETER session_replication_role`); where it is refused, returns false
+    /// and the triggers stay. Also locks the org's row, which every row written references.
+    /// SQLite's bulk connection never checks foreign keys per row (see `begin_bulk`) and needs
+    /// no locks: its write transaction excludes every other writer.
+    pub async fn skip_foreign_key_triggers(&mut self) -> Result<bool> {
+        let org = self.org.as_uuid();
+        let Inner::Postgres(tx) = &mut self.inner else {
+            return Ok(true);
+        };
+        sqlx::query("SAVEPOINT rapport_replica")
+            .execute(&mut **tx)
+            .await
+            .ctx(|| "setting a savepoint".into())?;
+        let set = sqlx::query("SET LOCAL session_replication_role = replica")
+            .execute(&mut **tx)
+            .await;
+        let undo = if set.is_ok() {
+            "RELEASE SAVEPOINT rapport_replica"
+        } else {
+            "ROLLBACK TO SAVEPOINT rapport_replica"
+        };
+        sqlx::query(undo)
+            .execute(&mut **tx)
+            .await
+            .ctx(|| "ending a savepoint".into())?;
+        if set.is_err() {
+            return Ok(false);
+        }
+        sqlx::query("SELECT 1 FROM orgs WHERE id = $1 FOR KEY SHARE")
+            .bind(org)
+            .fetch_all(&mut **tx)
+            .await
+            .ctx(|| "locking the org".into())?;
+        Ok(true)
+    }
+
+    /// Locks the rows with these ids (`org_id, id` keys) until the transaction ends, against
+    /// deletion and key changes: `FOR KEY SHARE`, the lock a foreign-key check takes. A row
+    /// deleted meanwhile is a constraint error, as the check would have reported.
+    /// PostgreSQL only (see `skip_foreign_key_triggers`).
+    pub async fn lock_keys(&mut self, table: &Table, ids: &[Uuid]) -> Result<()> {
+        let org = self.org.as_uuid();
+        let Inner::Postgres(tx) = &mut self.inner else {
+            return Ok(());
+        };
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let sql = format!(
+            "SELECT 1 FROM {} WHERE org_id = $1 AND id = ANY($2) FOR KEY SHARE",
+            table.name
+        );
+        let locked = sqlx::query(AssertSqlSafe(sql))
+            .bind(org)
+            .bind(ids)
+            .fetch_all(&mut **tx)
+            .await
+            .ctx(|| format!("locking rows of {}", table.name))?
+            .len();
+        let wanted = ids.iter().collect::<std::collections::HashSet<_>>().len();
+        if locked < wanted {
+            return Err(StoreError::Constraint(format!(
+                "{} of the {} rows of {} this write refers to were deleted meanwhile",
+                wanted - locked,
+                wanted,
+                table.name
+            )));
+        }
+        Ok(())
+    }
+
+    /// Refreshes the planner's statistics of a table after a bulk load (PostgreSQL): the
+    /// foreign-key checks that follow, and every query after the import, are planned for the
+    /// table as it now is (on 10 million order lines, the check went from a nested loop of 10
+    /// million index probes to one merge or hash join: 24 s down to about 6 s). SQLite plans
+    /// without statistics well enough here; its ANALYZE would read every index in full.
+    pub async fn analyze(&mut self, table: &Table) -> Result<()> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            let sql = format!("ANALYZE {}", table.name);
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&mut **tx)
+                .await
+                .ctx(|| format!("analyzing {}", table.name))?;
         }
         Ok(())
     }

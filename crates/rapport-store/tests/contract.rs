@@ -298,6 +298,98 @@ async fn bulk_transactions_restore_foreign_keys_and_validate_them() {
     }
 }
 
+fn order_row(id: Uuid, ext: &str, party: Uuid) -> Row {
+    vec![
+        Value::Uuid(id),
+        Value::text(ext),
+        Value::Uuid(party),
+        Value::Time(t(3)),
+        Value::Null,
+        Value::text("EUR"),
+    ]
+}
+
+#[tokio::test]
+async fn a_loader_may_take_over_the_foreign_key_checks_and_locks_what_it_refers_to() {
+    for (_db, store, org) in stores().await {
+        let party = Uuid::now_v7();
+        let mut tx = store.begin(org).await.unwrap();
+        tx.insert_rows(&PARTIES, &[party_row(party, "C1", "Anna")])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin_bulk(org).await.unwrap();
+        assert!(tx.skip_foreign_key_triggers().await.unwrap());
+        tx.lock_keys(&PARTIES, &[party, party]).await.unwrap();
+        // A row the loader vouches for goes in unchecked (an orphan here, to show it).
+        tx.insert_rows(&ORDERS, &[order_row(Uuid::now_v7(), "O1", Uuid::now_v7())])
+            .await
+            .unwrap();
+        // A reference to a row that is gone is refused by the lock, as the check would.
+        let gone = tx.lock_keys(&PARTIES, &[party, Uuid::now_v7()]).await;
+        if store.backend() == Backend::Postgres {
+            assert!(matches!(gone, Err(StoreError::Constraint(_))), "{gone:?}");
+        }
+        drop(tx);
+
+        // The next transaction checks every reference again.
+        let mut tx = store.begin(org).await.unwrap();
+        let orphan = order_row(Uuid::now_v7(), "O2", Uuid::now_v7());
+        assert!(tx.insert_rows(&ORDERS, &[orphan]).await.is_err());
+    }
+}
+
+#[tokio::test]
+async fn a_suspended_primary_key_comes_back_and_checks_what_was_loaded() {
+    for (_db, store, org) in stores().await {
+        let party = Uuid::now_v7();
+        let order = Uuid::now_v7();
+        let mut tx = store.begin(org).await.unwrap();
+        tx.insert_rows(&PARTIES, &[party_row(party, "C1", "Anna")])
+            .await
+            .unwrap();
+        tx.insert_rows(&ORDERS, &[order_row(order, "O1", party)])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let line = |n: i64| {
+            vec![
+                Value::Uuid(order),
+                Value::Int(n),
+                Value::Null,
+                Value::Null,
+                Value::Int(1),
+                Value::Int(100),
+            ]
+        };
+
+        let mut tx = store.begin_bulk(org).await.unwrap();
+        tx.suspend_primary_key(&ORDER_LINES).await.unwrap();
+        tx.insert_rows(&ORDER_LINES, &[line(1), line(2)])
+            .await
+            .unwrap();
+        tx.restore_primary_key(&ORDER_LINES).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.begin(org).await.unwrap();
+        assert_eq!(tx.count(&ORDER_LINES).await.unwrap(), 2);
+        // The key is back: a duplicate is refused.
+        assert!(matches!(
+            tx.insert_rows(&ORDER_LINES, &[line(2)]).await,
+            Err(StoreError::Constraint(_))
+        ));
+        drop(tx);
+
+        if store.backend() == Backend::Postgres {
+            // A duplicate loaded while the key was away stops it from coming back.
+            let mut tx = store.begin_bulk(org).await.unwrap();
+            tx.suspend_primary_key(&ORDER_LINES).await.unwrap();
+            tx.insert_rows(&ORDER_LINES, &[line(2)]).await.unwrap();
+            assert!(tx.restore_primary_key(&ORDER_LINES).await.is_err());
+        }
+    }
+}
+
 #[tokio::test]
 async fn foreign_keys_are_enforced() {
     for (_db, store, org) in stores().await {

@@ -1,8 +1,9 @@
-//! What the order loader remembers per customer and order: a 128-bit fingerprint of the
+//! What the order loader remembers per customer and order: a 96-bit fingerprint of the
 //! external id, in maps laid out for tens of millions of entries. The memory budget of a
 //! 10-million-line import is mostly these maps, so their entries are kept small: a
-//! fingerprint is four `u32` (4-byte aligned, so an entry with a `u32` value takes 20 bytes,
-//! not 24), and the fingerprint, already uniformly random, is its own hash.
+//! fingerprint is three `u32` (4-byte aligned: an entry with a `u32` value takes 16 bytes), and
+//! the fingerprint, already uniformly random, is its own hash. 96 bits keep the chance that two
+//! of 100 million ids share a fingerprint below 10⁻¹³.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hash, Hasher};
@@ -13,16 +14,11 @@ use crate::import::ids::{SequentialIds, fingerprint};
 
 /// The fingerprint of an external id.
 #[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
-pub(super) struct Key([u32; 4]);
+pub(super) struct Key([u32; 3]);
 
 pub(super) fn key(s: &str) -> Key {
     let f = fingerprint(s);
-    Key([
-        f as u32,
-        (f >> 32) as u32,
-        (f >> 64) as u32,
-        (f >> 96) as u32,
-    ])
+    Key([f as u32, (f >> 32) as u32, (f >> 64) as u32])
 }
 
 impl Hash for Key {
@@ -96,13 +92,129 @@ impl Customers {
     }
 }
 
+/// What the loader knows of an order it has seen.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct OrderSeen {
+    /// The sequence number of the order's id if this import created it; `STORED` if the order
+    /// was stored before.
+    seq: u32,
+    /// Lines 1 to 32 of an order this import created that were taken, one bit each.
+    lines: u32,
+}
+
+const STORED: u32 = u32::MAX;
+/// A name reserved while a transaction log's order ids are assigned (see `reserve`).
+const RESERVED: u32 = u32::MAX - 1;
+
+/// The orders seen so far, and which of their lines: a line that comes twice in one file is
+/// refused before anything is written, on every backend, whether or not the database still
+/// checks the primary key while loading.
+#[derive(Default)]
+pub(super) struct Orders {
+    map: KeyMap<OrderSeen>,
+    /// Lines past 32 (rare): (sequence number, line).
+    more_lines: HashSet<(u32, i64)>,
+}
+
+impl Orders {
+    pub(super) fn contains(&self, k: &Key) -> bool {
+        self.map.contains_key(k)
+    }
+
+    /// The sequence number of an order this import created.
+    pub(super) fn seq(&self, k: &Key) -> Option<u64> {
+        self.map
+            .get(k)
+            .filter(|o| o.seq < RESERVED)
+            .map(|o| u64::from(o.seq))
+    }
+
+    pub(super) fn insert_created(&mut self, k: Key, seq: u64) {
+        debug_assert!(seq < u64::from(RESERVED));
+        self.map.insert(
+            k,
+            OrderSeen {
+                seq: seq as u32,
+                lines: 0,
+            },
+        );
+    }
+
+    pub(super) fn insert_stored(&mut self, k: Key) {
+        self.map.insert(
+            k,
+            OrderSeen {
+                seq: STORED,
+                lines: 0,
+            },
+        );
+    }
+
+    /// Keeps an id taken while a batch's order ids are assigned, so the next transaction of
+    /// the same customer and day gets the next running number.
+    pub(super) fn reserve(&mut self, k: Key) {
+        self.map.entry(k).or_insert(OrderSeen {
+            seq: RESERVED,
+            lines: 0,
+        });
+    }
+
+    /// Forgets a reservation (an order seen or created before stays).
+    pub(super) fn release(&mut self, k: &Key) {
+        if self.map.get(k).is_some_and(|o| o.seq == RESERVED) {
+            self.map.remove(k);
+        }
+    }
+
+    /// Takes line `line` of an order this import created; false if it was taken before.
+    pub(super) fn take_line(&mut self, k: &Key, line: i64) -> bool {
+        let Some(order) = self.map.get_mut(k) else {
+            return true;
+        };
+        if (1..=32).contains(&line) {
+            let bit = 1u32 << (line - 1);
+            let fresh = order.lines & bit == 0;
+            order.lines |= bit;
+            fresh
+        } else {
+            self.more_lines.insert((order.seq, line))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn an_entry_of_a_key_map_with_a_u32_takes_20_bytes() {
-        assert_eq!(std::mem::size_of::<(Key, u32)>(), 20);
+    fn map_entries_stay_small() {
+        assert_eq!(std::mem::size_of::<(Key, u32)>(), 16);
+        assert_eq!(std::mem::size_of::<(Key, OrderSeen)>(), 20);
+    }
+
+    #[test]
+    fn each_line_of_an_order_is_taken_once() {
+        let mut orders = Orders::default();
+        let k = key("O1");
+        orders.insert_created(k, 7);
+        assert_eq!(orders.seq(&k), Some(7));
+        for line in [1, 2, 32, 33, 1_000_000] {
+            assert!(orders.take_line(&k, line), "line {line} first time");
+            assert!(!orders.take_line(&k, line), "line {line} again");
+        }
+        // Another order's line 1 is its own.
+        let other = key("O2");
+        orders.insert_created(other, 8);
+        assert!(orders.take_line(&other, 1));
+        orders.insert_stored(key("O3"));
+        assert!(orders.contains(&key("O3")) && orders.seq(&key("O3")).is_none());
+        orders.reserve(key("O4"));
+        orders.reserve(k);
+        assert!(orders.contains(&key("O4")) && orders.seq(&key("O4")).is_none());
+        orders.release(&key("O4"));
+        orders.release(&k);
+        assert!(!orders.contains(&key("O4")));
+        assert_eq!(orders.seq(&k), Some(7), "a created order is no reservation");
     }
 
     #[test]

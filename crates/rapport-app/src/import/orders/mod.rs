@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use rapport_domain::{AuditEntry, Currency, OrgId};
-use rapport_store::schema::{ORDER_LINES, ORDERS, PARTIES};
+use rapport_store::schema::{ORDER_LINES, ORDERS, PARTIES, PRODUCTS};
 use rapport_store::{Row, Store, StoreError, Tx, Value};
 use uuid::Uuid;
 
@@ -21,7 +21,7 @@ use crate::import::header::map_header;
 mod keys;
 mod read;
 
-use keys::{Customers, Key, KeyMap, KeySet, key};
+use keys::{Customers, Key, KeyMap, KeySet, Orders, key};
 
 use read::{LineIn, ParseOpts, Parsed, detect_positions, is_header, parse_file};
 
@@ -33,9 +33,6 @@ use crate::import::{
     ImportError, ImportOptions, ImportReport, Progress, RejectWriter, RowError, finish,
 };
 
-/// Marks an order that was stored before this import (its id must be looked up).
-const STORED: u32 = u32::MAX;
-
 /// Import state kept across batches.
 struct Loader {
     ids: SequentialIds,
@@ -44,11 +41,13 @@ struct Loader {
     parties_bulk: bool,
     orders_bulk: bool,
     customers: Customers,
-    /// Orders created by this import (value: sequence number) or stored before it (`STORED`).
-    orders: KeyMap<u32>,
+    orders: Orders,
     next_line: KeyMap<u32>,
     stored_lines_seen: KeySet,
     products: HashMap<String, Uuid>,
+    /// Whether the database's per-row foreign-key checks are off for this transaction, so
+    /// referenced rows the import did not write must be locked (`Tx::lock_keys`).
+    locks: bool,
 }
 
 #[derive(Default)]
@@ -100,6 +99,18 @@ pub(crate) async fn import(
         tx.drop_indexes(&ORDERS).await?;
         tx.suspend_foreign_keys(&ORDERS).await?;
         tx.suspend_foreign_keys(&ORDER_LINES).await?;
+        // Nothing references order lines, and the loader refuses duplicate lines itself
+        // (`Orders::take_line`): their key may be built after the load. (The orders' own key
+        // stays: appended in order, it costs little live, and rebuilding it costs more.)
+        tx.suspend_primary_key(&ORDER_LINES).await?;
+    }
+    // The references are the loader's own work from here on: the rows it did not write
+    // itself (stored customers and orders, products) it locks as it resolves them.
+    let locks = tx.skip_foreign_key_triggers().await?;
+    let products = product_lookup(&mut tx).await?;
+    if locks {
+        let ids: Vec<Uuid> = products.values().copied().collect();
+        tx.lock_keys(&PRODUCTS, &ids).await?;
     }
     let mut loader = Loader {
         ids: SequentialIds::new(opts.now.timestamp_millis().max(0) as u64),
@@ -108,10 +119,11 @@ pub(crate) async fn import(
         parties_bulk,
         orders_bulk,
         customers: Customers::default(),
-        orders: KeyMap::default(),
+        orders: Orders::default(),
         next_line: KeyMap::default(),
         stored_lines_seen: KeySet::default(),
-        products: product_lookup(&mut tx).await?,
+        products,
+        locks,
     };
     let mut counts = Counts::default();
     // Parsing runs on its own thread, a batch ahead of the writer: reading and checking the
@@ -164,10 +176,14 @@ pub(crate) async fn import(
     drop(loader);
     if parties_bulk {
         tx.create_indexes(&PARTIES).await?;
+        tx.analyze(&PARTIES).await?;
         tx.restore_foreign_keys(&PARTIES).await?;
     }
     if orders_bulk {
+        tx.restore_primary_key(&ORDER_LINES).await?;
         tx.create_indexes(&ORDERS).await?;
+        tx.analyze(&ORDERS).await?;
+        tx.analyze(&ORDER_LINES).await?;
         tx.restore_foreign_keys(&ORDERS).await?;
         tx.restore_foreign_keys(&ORDER_LINES).await?;
     }
@@ -234,20 +250,18 @@ impl Loader {
                 let mut k = 1;
                 loop {
                     let candidate = format!("{}-{day}-{k}", l.customer);
-                    if !self.orders.contains_key(&key(&candidate)) {
+                    if !self.orders.contains(&key(&candidate)) {
                         l.order_ext = candidate;
                         break;
                     }
                     k += 1;
                 }
                 l.order_key = key(&l.order_ext);
-                self.orders.entry(l.order_key).or_insert(u32::MAX - 1);
+                self.orders.reserve(l.order_key);
             }
-            // Placeholders only reserved the names; resolution below decides.
+            // Reservations only kept the names apart; resolution below decides.
             for l in &batch {
-                if self.orders.get(&l.order_key) == Some(&(u32::MAX - 1)) {
-                    self.orders.remove(&l.order_key);
-                }
+                self.orders.release(&l.order_key);
             }
         }
 
@@ -258,7 +272,7 @@ impl Loader {
             let mut asked = HashSet::new();
             for l in &batch {
                 let k = l.order_key;
-                let known_new = self.orders.get(&k).is_some_and(|s| *s != STORED);
+                let known_new = self.orders.seq(&k).is_some();
                 if !known_new && asked.insert(l.order_ext.clone()) {
                     lookup.push(Value::text(l.order_ext.as_str()));
                 }
@@ -268,6 +282,10 @@ impl Loader {
                 if let Some(e) = row[ext].as_str() {
                     stored.insert(e.to_string(), row.clone());
                 }
+            }
+            if self.locks {
+                let ids: Vec<Uuid> = stored.values().filter_map(|r| r[0].as_uuid()).collect();
+                tx.lock_keys(&ORDERS, &ids).await?;
             }
         }
 
@@ -297,15 +315,15 @@ impl Loader {
                 if &wanted != row && !order_updates.iter().any(|r: &Row| r[0] == wanted[0]) {
                     order_updates.push(wanted);
                 }
-                self.orders.insert(k, STORED);
+                self.orders.insert_stored(k);
                 (id, true)
             } else {
-                match self.orders.get(&k) {
-                    Some(seq) if *seq != STORED => (self.ids.id(*seq as u64), false),
+                match self.orders.seq(&k) {
+                    Some(seq) => (self.ids.id(seq), false),
                     _ => {
                         let seq = self.ids.next_seq();
                         let id = self.ids.id(seq);
-                        self.orders.insert(k, seq as u32);
+                        self.orders.insert_created(k, seq);
                         order_inserts.push(order_row(id));
                         counts.orders += 1;
                         (id, false)
@@ -337,6 +355,8 @@ impl Loader {
                     continue;
                 }
                 stored_lines.push((l.line, l.raw, row));
+            } else if !self.orders.take_line(&k, line_no) {
+                rejected.push((l.raw, vec![duplicate_line(l.line, &l.order_ext, line_no)]));
             } else {
                 line_rows.push(row);
                 line_meta.push((l.line, l.raw));
@@ -435,7 +455,12 @@ impl Loader {
             return Ok(Vec::new());
         }
         if !self.parties_bulk {
-            for (ext, id) in tx.resolve_parties(&unknown).await? {
+            let found = tx.resolve_parties(&unknown).await?;
+            if self.locks {
+                let ids: Vec<Uuid> = found.values().copied().collect();
+                tx.lock_keys(&PARTIES, &ids).await?;
+            }
+            for (ext, id) in found {
                 self.customers.insert_stored(key(&ext), id);
             }
         }
