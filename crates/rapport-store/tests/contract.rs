@@ -341,6 +341,55 @@ async fn a_loader_may_take_over_the_foreign_key_checks_and_locks_what_it_refers_
 }
 
 #[tokio::test]
+async fn without_the_privilege_the_database_keeps_checking_references() {
+    use sqlx::{Connection, Executor};
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let store = Store::connect(&db.url).await.unwrap();
+    let (org, _) = store
+        .ensure_org("Acme", OrgId(Uuid::now_v7()), t(1))
+        .await
+        .unwrap();
+    store.close().await;
+    // An ordinary role, allowed to write the tables but not to turn triggers off.
+    let role = format!("rapport_plain_{}", Uuid::now_v7().simple());
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "CREATE ROLE {role} LOGIN; GRANT ALL ON SCHEMA public TO {role}; \
+             GRANT ALL ON ALL TABLES IN SCHEMA public TO {role}"
+        )))
+        .await
+        .unwrap();
+    let (scheme, rest) = db.url.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let plain = Store::connect(&format!("{scheme}://{role}@{host}"))
+        .await
+        .unwrap();
+
+    let mut tx = plain.begin_bulk(org.id).await.unwrap();
+    assert!(!tx.skip_foreign_key_triggers().await.unwrap());
+    // The refusal left the transaction usable, and the checks on.
+    let orphan = order_row(Uuid::now_v7(), "O1", Uuid::now_v7());
+    assert!(matches!(
+        tx.insert_rows(&ORDERS, &[orphan]).await,
+        Err(StoreError::Constraint(_))
+    ));
+    tx.insert_rows(&PARTIES, &[party_row(Uuid::now_v7(), "C1", "Anna")])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    plain.close().await;
+    admin
+        .execute(sqlx::AssertSqlSafe(format!(
+            "DROP OWNED BY {role}; DROP ROLE {role}"
+        )))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
 async fn a_suspended_primary_key_comes_back_and_checks_what_was_loaded() {
     for (_db, store, org) in stores().await {
         let party = Uuid::now_v7();
