@@ -120,6 +120,34 @@ async fn a_line_twice_is_reported_with_its_line_number_on_both_paths() {
 }
 
 #[tokio::test]
+async fn a_line_repeated_batches_later_is_refused_and_the_rest_goes_in() {
+    for env in envs().await {
+        // 30,000 orders of one line each, several batches, then order 7's line 1 again: the
+        // repeat sits batches away from the first, which the bulk path wrote long before.
+        let mut csv = String::from("order_id,line,customer_id,ordered_at,amount\n");
+        for i in 0..30_000 {
+            csv.push_str(&format!(
+                "O{i},1,C{},2025-01-01,{}.00\n",
+                i % 997,
+                1 + i % 50
+            ));
+        }
+        csv.push_str("O7,1,C7,2025-01-01,8.00\n");
+        let path = env.file("many.csv", &csv);
+        let r = env
+            .import_with(ImportKind::Orders, &path, |o| o.skip_invalid = true)
+            .await;
+        assert!(r.bulk && r.committed, "{r:?}");
+        assert_eq!(r.errors.len(), 1, "{:?}", r.errors);
+        assert_eq!(r.errors[0].line, 30_002);
+        assert!(r.errors[0].reason.contains("order O7 has line 1 twice"));
+        assert_eq!(env.count(&ORDER_LINES).await, 30_000);
+        assert_eq!(env.count(&ORDERS).await, 30_000);
+        assert_eq!(env.count(&PARTIES).await, 997);
+    }
+}
+
+#[tokio::test]
 async fn lines_that_disagree_with_their_order_are_refused() {
     for env in envs().await {
         let bad = "order_id,line,customer_id,ordered_at,amount\nO1,1,C1,2025-01-05,10.00\nO1,2,C2,2025-01-05,5.00\n";
