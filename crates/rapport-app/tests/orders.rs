@@ -4,6 +4,7 @@
 mod support;
 
 use rapport_app::import::ImportKind;
+use rapport_store::Value;
 use rapport_store::schema::{ORDER_LINES, ORDERS, PARTIES};
 use support::*;
 
@@ -144,6 +145,25 @@ async fn a_line_repeated_batches_later_is_refused_and_the_rest_goes_in() {
         assert_eq!(env.count(&ORDER_LINES).await, 30_000);
         assert_eq!(env.count(&ORDERS).await, 30_000);
         assert_eq!(env.count(&PARTIES).await, 997);
+
+        // The bulk load left every key in force: a line of an order that does not exist, and
+        // a line an order already has, are refused afterwards.
+        let mut tx = env.store.begin(env.org).await.unwrap();
+        let line = |order: Value| {
+            vec![
+                order,
+                Value::Int(1),
+                Value::Null,
+                Value::Null,
+                Value::Int(1),
+                Value::Int(100),
+            ]
+        };
+        let orphan = line(Value::Uuid(uuid::Uuid::now_v7()));
+        assert!(tx.insert_rows(&ORDER_LINES, &[orphan]).await.is_err());
+        let stored = tx.fetch_page(&ORDERS, None, 1).await.unwrap();
+        let again = line(stored[0][0].clone());
+        assert!(tx.insert_rows(&ORDER_LINES, &[again]).await.is_err());
     }
 }
 

@@ -84,29 +84,33 @@ pub(crate) async fn import(
         ..ImportReport::default()
     };
     let mut rejects = RejectWriter::new(opts, &mapping.header);
-    // Every reference this path writes (customer, order, product) it resolved or created
-    // itself, so the bulk transaction may skip the per-row foreign-key checks; into empty
-    // tables the checks are suspended and re-validated in one pass at the end.
     let mut tx = store.begin_bulk(org).await?;
     let parties_bulk = tx.table_is_empty(&PARTIES).await?;
     let orders_bulk = tx.table_is_empty(&ORDERS).await? && tx.table_is_empty(&ORDER_LINES).await?;
     report.bulk = orders_bulk;
+    // Every reference this path writes (customer, order, product) it resolved or created
+    // itself, and the rows it did not write (stored customers and orders, products) it locks
+    // as it resolves them: where the database lets it, the per-row foreign-key checks are
+    // off for this transaction and the keys stay in place. Where it does not, into empty
+    // tables the keys are dropped and re-validated in one pass at the end.
+    let locks = tx.skip_foreign_key_triggers().await?;
     if parties_bulk {
         tx.drop_indexes(&PARTIES).await?;
-        tx.suspend_foreign_keys(&PARTIES).await?;
+        if !locks {
+            tx.suspend_foreign_keys(&PARTIES).await?;
+        }
     }
     if orders_bulk {
         tx.drop_indexes(&ORDERS).await?;
-        tx.suspend_foreign_keys(&ORDERS).await?;
-        tx.suspend_foreign_keys(&ORDER_LINES).await?;
+        if !locks {
+            tx.suspend_foreign_keys(&ORDERS).await?;
+            tx.suspend_foreign_keys(&ORDER_LINES).await?;
+        }
         // Nothing references order lines, and the loader refuses duplicate lines itself
         // (`Orders::take_line`): their key may be built after the load. (The orders' own key
         // stays: appended in order, it costs little live, and rebuilding it costs more.)
         tx.suspend_primary_key(&ORDER_LINES).await?;
     }
-    // The references are the loader's own work from here on: the rows it did not write
-    // itself (stored customers and orders, products) it locks as it resolves them.
-    let locks = tx.skip_foreign_key_triggers().await?;
     let products = product_lookup(&mut tx).await?;
     if locks {
         let ids: Vec<Uuid> = products.values().copied().collect();
@@ -176,15 +180,19 @@ pub(crate) async fn import(
     if parties_bulk {
         tx.create_indexes(&PARTIES).await?;
         tx.analyze(&PARTIES).await?;
-        tx.restore_foreign_keys(&PARTIES).await?;
+        if !locks {
+            tx.restore_foreign_keys(&PARTIES).await?;
+        }
     }
     if orders_bulk {
         tx.restore_primary_key(&ORDER_LINES).await?;
         tx.create_indexes(&ORDERS).await?;
         tx.analyze(&ORDERS).await?;
         tx.analyze(&ORDER_LINES).await?;
-        tx.restore_foreign_keys(&ORDERS).await?;
-        tx.restore_foreign_keys(&ORDER_LINES).await?;
+        if !locks {
+            tx.restore_foreign_keys(&ORDERS).await?;
+            tx.restore_foreign_keys(&ORDER_LINES).await?;
+        }
     }
     progress.advance(report.rows, bytes_total);
     report.created = counts.created;
