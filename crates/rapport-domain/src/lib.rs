@@ -5,6 +5,7 @@
 //! passed in. A value of a type from here is valid by construction (an NPS of 11 or a sentiment
 //! of 5 cannot exist), so code further in never re-checks it.
 
+pub mod access;
 pub mod dates;
 pub mod duplicates;
 pub mod entities;
