@@ -43,16 +43,26 @@ fn checksum(sql: &str) -> String {
 macro_rules! apply_all {
     ($pool:expr, $migrations:expr) => {{
         let pool = $pool;
-        sqlx::query(CREATE_LEDGER)
-            .execute(pool)
-            .await
-            .ctx(|| "creating the migration ledger".into())?;
-        let applied: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT version, name, checksum FROM rapport_migrations ORDER BY version",
-        )
-        .fetch_all(pool)
-        .await
-        .ctx(|| "reading the migration ledger".into())?;
+        let read_ledger = || {
+            sqlx::query_as::<_, (i64, String, String)>(
+                "SELECT version, name, checksum FROM rapport_migrations ORDER BY version",
+            )
+            .fetch_all(pool)
+        };
+        // The ledger is created only when it cannot be read, so a role that may use the schema
+        // but not create tables in it connects to a database that is up to date.
+        let applied = match read_ledger().await {
+            Ok(applied) => applied,
+            Err(_) => {
+                sqlx::query(CREATE_LEDGER)
+                    .execute(pool)
+                    .await
+                    .ctx(|| "creating the migration ledger".into())?;
+                read_ledger()
+                    .await
+                    .ctx(|| "reading the migration ledger".into())?
+            }
+        };
         for m in $migrations.iter() {
             if let Some((_, name, sum)) = applied.iter().find(|(v, _, _)| *v == m.version) {
                 if *sum != checksum(m.sql) {
