@@ -117,7 +117,9 @@ impl Tx {
     /// page twice (into the log, then back at the checkpoint): a third less time for a large
     /// load. The journal still makes the load all-or-nothing, also when the process is killed
     /// (the next connection rolls the hot journal back). With other connections open (a
-    /// running server) the switch is refused and the load stays in WAL.
+    /// running server) the switch is refused and the load stays in WAL. Meant for a process
+    /// that is only loading (the command line): in a serving process, connections the pool
+    /// opens during such a load would wait for the journal to return to WAL.
     pub(crate) async fn begin_bulk(pool: &Pool, org: OrgId) -> Result<Tx> {
         match pool {
             Pool::Sqlite(p) => {
