@@ -13,6 +13,18 @@ use crate::value::Row;
 use crate::{Backend, Context, Result, StoreError, Tx};
 
 impl Tx {
+    /// Runs one statement on PostgreSQL; does nothing on SQLite (for the steps only PostgreSQL
+    /// needs or allows).
+    async fn on_postgres(&mut self, sql: String, what: impl Fn() -> String) -> Result<()> {
+        if let Inner::Postgres(tx) = &mut self.inner {
+            sqlx::query(AssertSqlSafe(sql))
+                .execute(&mut **tx)
+                .await
+                .ctx(what)?;
+        }
+        Ok(())
+    }
+
     /// Whether the table holds no rows at all, in any org. Only then may a bulk load drop and
     /// rebuild its indexes, since indexes span every org.
     pub async fn table_is_empty(&mut self, table: &Table) -> Result<bool> {
@@ -27,34 +39,26 @@ impl Tx {
     /// table; `restore_foreign_keys` adds them back, which checks every loaded row in one pass
     /// instead of one trigger per row. SQLite has nothing to drop (see `begin_bulk`).
     pub async fn suspend_foreign_keys(&mut self, table: &Table) -> Result<()> {
-        if let Inner::Postgres(tx) = &mut self.inner {
-            for fk in table.foreign_keys {
-                let sql = format!(
-                    "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
-                    table.name, fk.name
-                );
-                sqlx::query(AssertSqlSafe(sql))
-                    .execute(&mut **tx)
-                    .await
-                    .ctx(|| format!("dropping {}", fk.name))?;
-            }
+        for fk in table.foreign_keys {
+            let sql = format!(
+                "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                table.name, fk.name
+            );
+            self.on_postgres(sql, || format!("dropping {}", fk.name))
+                .await?;
         }
         Ok(())
     }
 
     /// Adds back (and so validates) the foreign keys `suspend_foreign_keys` dropped.
     pub async fn restore_foreign_keys(&mut self, table: &Table) -> Result<()> {
-        if let Inner::Postgres(tx) = &mut self.inner {
-            for fk in table.foreign_keys {
-                let sql = format!(
-                    "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
-                    table.name, fk.name, fk.columns, fk.parent, fk.parent_columns
-                );
-                sqlx::query(AssertSqlSafe(sql))
-                    .execute(&mut **tx)
-                    .await
-                    .ctx(|| format!("checking {}", fk.name))?;
-            }
+        for fk in table.foreign_keys {
+            let sql = format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
+                table.name, fk.name, fk.columns, fk.parent, fk.parent_columns
+            );
+            self.on_postgres(sql, || format!("checking {}", fk.name))
+                .await?;
         }
         Ok(())
     }
@@ -66,34 +70,28 @@ impl Tx {
     /// duplicate keys itself: the database sees them only when the key comes back. SQLite
     /// cannot drop a primary key; its key stays live.
     pub async fn suspend_primary_key(&mut self, table: &Table) -> Result<()> {
-        if let Inner::Postgres(tx) = &mut self.inner {
-            let sql = format!(
-                "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}_pkey",
-                table.name, table.name
-            );
-            sqlx::query(AssertSqlSafe(sql))
-                .execute(&mut **tx)
-                .await
-                .ctx(|| format!("dropping the primary key of {}", table.name))?;
-        }
-        Ok(())
+        let sql = format!(
+            "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}_pkey",
+            table.name, table.name
+        );
+        self.on_postgres(sql, || {
+            format!("dropping the primary key of {}", table.name)
+        })
+        .await
     }
 
     /// Adds back the primary key `suspend_primary_key` dropped.
     pub async fn restore_primary_key(&mut self, table: &Table) -> Result<()> {
-        if let Inner::Postgres(tx) = &mut self.inner {
-            let sql = format!(
-                "ALTER TABLE {} ADD CONSTRAINT {}_pkey PRIMARY KEY (org_id, {})",
-                table.name,
-                table.name,
-                table.key.join(", ")
-            );
-            sqlx::query(AssertSqlSafe(sql))
-                .execute(&mut **tx)
-                .await
-                .ctx(|| format!("building the primary key of {}", table.name))?;
-        }
-        Ok(())
+        let sql = format!(
+            "ALTER TABLE {} ADD CONSTRAINT {}_pkey PRIMARY KEY (org_id, {})",
+            table.name,
+            table.name,
+            table.key.join(", ")
+        );
+        self.on_postgres(sql, || {
+            format!("building the primary key of {}", table.name)
+        })
+        .await
     }
 
     /// Stops PostgreSQL's per-row foreign-key triggers for the rest of this transaction
@@ -178,14 +176,9 @@ impl Tx {
     /// million index probes to one merge or hash join: 24 s down to about 6 s). SQLite plans
     /// without statistics well enough here; its ANALYZE would read every index in full.
     pub async fn analyze(&mut self, table: &Table) -> Result<()> {
-        if let Inner::Postgres(tx) = &mut self.inner {
-            let sql = format!("ANALYZE {}", table.name);
-            sqlx::query(AssertSqlSafe(sql))
-                .execute(&mut **tx)
-                .await
-                .ctx(|| format!("analyzing {}", table.name))?;
-        }
-        Ok(())
+        let sql = format!("ANALYZE {}", table.name);
+        self.on_postgres(sql, || format!("analyzing {}", table.name))
+            .await
     }
 
     /// The table's secondary indexes that do not exist (none, normally; a check for tests and
