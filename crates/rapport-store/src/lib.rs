@@ -159,8 +159,8 @@ impl Store {
     }
 
     /// Starts a transaction for a bulk load whose references the loader resolves itself (see
-    /// `Tx::suspend_foreign_keys`): on SQLite, on a connection of its own that does not check
-    /// foreign keys row by row.
+    /// `Tx::skip_foreign_key_triggers` and `Tx::suspend_foreign_keys`): on SQLite, on a
+    /// connection of its own that does not check foreign keys row by row.
     pub async fn begin_bulk(&self, org: OrgId) -> Result<Tx> {
         Tx::begin_bulk(&self.pool, org).await
     }

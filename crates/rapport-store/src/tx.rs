@@ -110,7 +110,8 @@ impl Tx {
 
     /// A transaction for a bulk load whose references the loader resolved itself: on SQLite
     /// its connection does not enforce foreign keys (each check is a B-tree seek per row); on
-    /// PostgreSQL it is an ordinary transaction (see `suspend_foreign_keys`).
+    /// PostgreSQL it is an ordinary transaction (see `skip_foreign_key_triggers` and
+    /// `suspend_foreign_keys`).
     ///
     /// On SQLite the load runs under a rollback journal when no other connection has the
     /// database open: pages appended to the file need no journal entry, while WAL writes every

@@ -1,6 +1,7 @@
 //! The parts of a transaction that only bulk loads use: telling whether a table is empty
-//! everywhere, dropping and rebuilding secondary indexes, suspending and re-validating foreign
-//! keys (PostgreSQL), and PostgreSQL's COPY.
+//! everywhere, dropping and rebuilding secondary indexes, and on PostgreSQL suspending and
+//! restoring keys, refreshing statistics, taking over the foreign-key checks (with the locks
+//! they would take), and COPY.
 
 use rapport_domain::OrgId;
 use sqlx::{AssertSqlSafe, Postgres, Transaction};
