@@ -167,6 +167,48 @@ async fn a_line_repeated_batches_later_is_refused_and_the_rest_goes_in() {
     }
 }
 
+/// Records what an import reports while it runs.
+#[derive(Default)]
+struct Watched {
+    rows: std::sync::Mutex<Vec<u64>>,
+    stages: std::sync::Mutex<Vec<String>>,
+}
+
+impl rapport_app::import::Progress for Watched {
+    fn advance(&self, rows: u64, _bytes: u64) {
+        self.rows.lock().unwrap().push(rows);
+    }
+
+    fn stage(&self, what: &str) {
+        self.stages.lock().unwrap().push(what.to_string());
+    }
+}
+
+#[tokio::test]
+async fn a_bulk_load_says_when_it_builds_its_indexes() {
+    for env in envs().await {
+        let path = env.file("orders.csv", LINES);
+        let opts = rapport_app::import::ImportOptions::new(ImportKind::Orders, now());
+        let watched = Watched::default();
+        let r = rapport_app::import::import_file(&env.store, env.org, &path, &opts, &watched)
+            .await
+            .unwrap();
+        assert!(r.bulk && r.committed);
+        assert_eq!(
+            *watched.stages.lock().unwrap(),
+            vec!["building indexes and keys".to_string()]
+        );
+        assert_eq!(watched.rows.lock().unwrap().last(), Some(&r.rows));
+
+        // Into a filled database there are no indexes to build.
+        let watched = Watched::default();
+        rapport_app::import::import_file(&env.store, env.org, &path, &opts, &watched)
+            .await
+            .unwrap();
+        assert!(watched.stages.lock().unwrap().is_empty());
+    }
+}
+
 #[tokio::test]
 async fn lines_that_disagree_with_their_order_are_refused() {
     for env in envs().await {

@@ -166,6 +166,10 @@ impl ImportReport {
 /// Receives progress: rows handled and bytes of the file read so far.
 pub trait Progress: Sync {
     fn advance(&self, rows: u64, bytes: u64);
+
+    /// A step after the rows are read that takes a while (building indexes after a bulk load),
+    /// so the person watching knows what the import is doing.
+    fn stage(&self, _what: &str) {}
 }
 
 /// Progress that goes nowhere.

@@ -58,4 +58,10 @@ impl Progress for Bar {
             bar.set_message(format!("{rows} rows, {:.0} rows/s", rows as f64 / secs));
         }
     }
+
+    fn stage(&self, what: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{what}…"));
+        }
+    }
 }

@@ -178,6 +178,10 @@ pub(crate) async fn import(
     })?;
     // The loader's fingerprints are no longer needed: free them before the index builds sort.
     drop(loader);
+    progress.advance(report.rows, bytes_total);
+    if parties_bulk || orders_bulk {
+        progress.stage("building indexes and keys");
+    }
     if parties_bulk {
         tx.create_indexes(&PARTIES).await?;
         tx.analyze(&PARTIES).await?;
@@ -195,7 +199,6 @@ pub(crate) async fn import(
             tx.restore_foreign_keys(&ORDER_LINES).await?;
         }
     }
-    progress.advance(report.rows, bytes_total);
     report.created = counts.created;
     report.updated = counts.updated;
     report.unchanged = counts.unchanged;
