@@ -125,9 +125,19 @@ impl Tx {
         match pool {
             Pool::Sqlite(p) => {
                 use sqlx::{ConnectOptions, Executor, Row as _};
-                // This process's own idle connections would keep the database in WAL.
-                while let Some(idle) = p.try_acquire() {
-                    let _ = idle.close().await;
+                // This process's own pool connections would keep the database in WAL. A
+                // connection just released is idle only once the pool has taken it back (in
+                // the background), so wait a moment for those; connections in use (a serving
+                // process) are not waited for past that.
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+                loop {
+                    while let Some(idle) = p.try_acquire() {
+                        let _ = idle.close().await;
+                    }
+                    if p.size() == 0 || std::time::Instant::now() >= deadline {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
                 }
                 // A smaller page cache than the pool's: a bulk load streams, and the index
                 // builds at its end sort within this budget too (the rest spills to disk).
