@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use common::*;
 use rapport_domain::OrgId;
 use rapport_store::schema::{ORDER_LINES, ORDERS, PARTIES};
-use rapport_store::{Backend, Row, Store, StoreError, Tx, Value};
+use rapport_store::{Backend, Row, Store, StoreError, Value};
 use rapport_testkit::TestDb;
 use uuid::Uuid;
 
@@ -35,17 +35,7 @@ async fn bulk_transactions_write_every_row_as_given() {
         tx.commit().await.unwrap();
 
         let mut tx = store.begin(org).await.unwrap();
-        let mut back = Vec::new();
-        let mut after: Option<Vec<Value>> = None;
-        loop {
-            let page = tx
-                .fetch_page(&PARTIES, after.as_deref(), 500)
-                .await
-                .unwrap();
-            let Some(last) = page.last() else { break };
-            after = Some(Tx::key_of(&PARTIES, last));
-            back.extend(page);
-        }
+        let mut back = all_rows(&mut tx, &PARTIES, 500).await;
         tx.rollback().await.unwrap();
         let id = PARTIES.col("id");
         back.sort_by_key(|r| r[id].as_uuid());
@@ -60,14 +50,7 @@ async fn bulk_transactions_restore_foreign_keys_and_validate_them() {
     for (_db, store, org) in stores().await {
         let mut tx = store.begin_bulk(org).await.unwrap();
         tx.suspend_foreign_keys(&ORDERS).await.unwrap();
-        let orphan = vec![
-            Value::Uuid(Uuid::now_v7()),
-            Value::text("O1"),
-            Value::Uuid(Uuid::now_v7()),
-            Value::Time(t(3)),
-            Value::Null,
-            Value::text("EUR"),
-        ];
+        let orphan = order_row(Uuid::now_v7(), "O1", Uuid::now_v7());
         tx.insert_rows(&ORDERS, &[orphan]).await.unwrap();
         if store.backend() == Backend::Postgres {
             // Adding the key back checks the rows loaded meanwhile.
@@ -84,14 +67,7 @@ async fn bulk_transactions_restore_foreign_keys_and_validate_them() {
         tx.rollback().await.unwrap();
         // And the ordinary transactions still enforce the key.
         let mut tx = store.begin(org).await.unwrap();
-        let orphan = vec![
-            Value::Uuid(Uuid::now_v7()),
-            Value::text("O2"),
-            Value::Uuid(Uuid::now_v7()),
-            Value::Time(t(3)),
-            Value::Null,
-            Value::text("EUR"),
-        ];
+        let orphan = order_row(Uuid::now_v7(), "O2", Uuid::now_v7());
         assert!(tx.insert_rows(&ORDERS, &[orphan]).await.is_err());
     }
 }

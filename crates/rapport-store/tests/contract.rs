@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use rapport_domain::{AuditEntry, AuditId, Email, OrgId, UserId, UserRole};
 use rapport_store::schema::{self, ORDER_LINES, ORDERS, PARTIES, PARTY_ALIASES};
-use rapport_store::{Backend, NewUser, Row, Store, StoreError, Tx, Value};
+use rapport_store::{Backend, NewUser, Row, Store, StoreError, Value};
 use uuid::Uuid;
 
 #[tokio::test]
@@ -95,17 +95,7 @@ async fn bulk_inserts_use_the_fast_path_and_read_back_in_pages() {
             .await
             .unwrap();
         assert_eq!(&back[0], probe);
-        let mut seen = 0;
-        let mut after: Option<Vec<Value>> = None;
-        loop {
-            let page = tx
-                .fetch_page(&PARTIES, after.as_deref(), 1_000)
-                .await
-                .unwrap();
-            let Some(last) = page.last() else { break };
-            after = Some(Tx::key_of(&PARTIES, last));
-            seen += page.len();
-        }
+        let seen = all_rows(&mut tx, &PARTIES, 1_000).await.len();
         assert_eq!(seen, 5_000);
         // Natural-key order is bytewise on both backends.
         let first = tx

@@ -5,7 +5,7 @@
 use chrono::{NaiveDate, TimeZone, Utc};
 use rapport_domain::OrgId;
 use rapport_store::schema::PARTIES;
-use rapport_store::{Row, Store, Value};
+use rapport_store::{Row, Store, Table, Tx, Value};
 use rapport_testkit::TestDb;
 use uuid::Uuid;
 
@@ -53,4 +53,17 @@ pub fn order_row(id: Uuid, ext: &str, party: Uuid) -> Row {
         Value::Null,
         Value::text("EUR"),
     ]
+}
+
+/// Every row of `table` in the transaction's org, read page by page (`page` rows at a time).
+pub async fn all_rows(tx: &mut Tx, table: &Table, page: usize) -> Vec<Row> {
+    let mut rows = Vec::new();
+    let mut after: Option<Vec<Value>> = None;
+    loop {
+        let batch = tx.fetch_page(table, after.as_deref(), page).await.unwrap();
+        let Some(last) = batch.last() else { break };
+        after = Some(Tx::key_of(table, last));
+        rows.extend(batch);
+    }
+    rows
 }
