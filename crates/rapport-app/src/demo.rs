@@ -69,6 +69,7 @@ pub async fn generate(
             role: u.role,
             locale: u.locale,
             password: None,
+            source: "demo",
         };
         let (user, password) = add_user(store, org, &req, None, now).await?;
         summary.users.push((

@@ -38,18 +38,7 @@ pub async fn export(
     w.write_record(kind.fields().iter().map(|f| f.name))?;
     let mut tx = store.begin(org).await?;
     let mut names = Names::load(&mut tx).await?;
-    let (table, order_by) = match kind {
-        ImportKind::Contacts => (&PARTY_LINKS, "external_id"),
-        ImportKind::Parties => (&PARTIES, "external_id"),
-        ImportKind::Interactions => (&INTERACTIONS, "external_id"),
-        ImportKind::Products => (&PRODUCTS, "sku"),
-        ImportKind::Orders => (&ORDERS, "external_id"),
-        ImportKind::Contracts => (&CONTRACTS, "external_id"),
-        ImportKind::CancellationReasons => (&CANCELLATION_REASONS, "code"),
-        ImportKind::Surveys => (&SURVEY_RESPONSES, "external_id"),
-        ImportKind::Cases => (&CASES, "external_id"),
-        ImportKind::Tasks => (&TASKS, "external_id"),
-    };
+    let (table, order_by) = stored_as(kind);
     let mut rows = 0u64;
     let mut after: Option<String> = None;
     loop {
@@ -58,17 +47,7 @@ pub async fn export(
             .await?;
         let Some(last) = page.last() else { break };
         after = last[table.col(order_by)].as_str().map(str::to_string);
-        let records = match kind {
-            ImportKind::Parties => parties(&mut tx, &mut names, &page).await?,
-            ImportKind::Contacts => contacts(&mut tx, &mut names, &page).await?,
-            ImportKind::Orders => orders(&mut tx, &mut names, &page).await?,
-            _ => {
-                names.learn_parties(&mut tx, &page, table).await?;
-                page.iter()
-                    .map(|r| simple(kind, table, r, &names))
-                    .collect()
-            }
-        };
+        let records = render_with(&mut tx, &mut names, kind, &page).await?;
         for rec in &records {
             w.write_record(rec)?;
         }
@@ -80,15 +59,62 @@ pub async fn export(
     Ok(rows)
 }
 
+/// The table a kind's records live in, and the natural key that orders exports.
+pub fn stored_as(kind: ImportKind) -> (&'static Table, &'static str) {
+    match kind {
+        ImportKind::Contacts => (&PARTY_LINKS, "external_id"),
+        ImportKind::Parties => (&PARTIES, "external_id"),
+        ImportKind::Interactions => (&INTERACTIONS, "external_id"),
+        ImportKind::Products => (&PRODUCTS, "sku"),
+        ImportKind::Orders => (&ORDERS, "external_id"),
+        ImportKind::Contracts => (&CONTRACTS, "external_id"),
+        ImportKind::CancellationReasons => (&CANCELLATION_REASONS, "code"),
+        ImportKind::Surveys => (&SURVEY_RESPONSES, "external_id"),
+        ImportKind::Cases => (&CASES, "external_id"),
+        ImportKind::Tasks => (&TASKS, "external_id"),
+    }
+}
+
+/// Renders stored rows of `kind` (from its table, see [`stored_as`]) as the fields files carry,
+/// in the kind's field order: ids become external ids, e-mails and skus again. Orders give one
+/// record per line.
+pub async fn render(
+    tx: &mut Tx,
+    kind: ImportKind,
+    page: &[Row],
+) -> Result<Vec<Vec<String>>, StoreError> {
+    let mut names = Names::load(tx).await?;
+    render_with(tx, &mut names, kind, page).await
+}
+
+/// [`render`] with names already loaded (for callers rendering several kinds at once).
+pub async fn render_with(
+    tx: &mut Tx,
+    names: &mut Names,
+    kind: ImportKind,
+    page: &[Row],
+) -> Result<Vec<Vec<String>>, StoreError> {
+    let (table, _) = stored_as(kind);
+    Ok(match kind {
+        ImportKind::Parties => parties(tx, names, page).await?,
+        ImportKind::Contacts => contacts(tx, names, page).await?,
+        ImportKind::Orders => orders(tx, names, page).await?,
+        _ => {
+            names.learn_parties(tx, page, table).await?;
+            page.iter().map(|r| simple(kind, table, r, names)).collect()
+        }
+    })
+}
+
 /// Turns ids back into the names files use: party external ids, user e-mails, product skus.
-struct Names {
+pub struct Names {
     users: HashMap<Uuid, String>,
     products: HashMap<Uuid, String>,
     parties: HashMap<Uuid, String>,
 }
 
 impl Names {
-    async fn load(tx: &mut Tx) -> Result<Names, StoreError> {
+    pub async fn load(tx: &mut Tx) -> Result<Names, StoreError> {
         let users = tx
             .list_users()
             .await?

@@ -6,4 +6,7 @@ pub mod demo;
 pub mod export;
 pub mod import;
 pub mod merge;
+pub mod party360;
+pub mod records;
+pub mod signin;
 pub mod users;

@@ -24,6 +24,8 @@ pub struct AddUser<'a> {
     pub locale: &'a str,
     /// `None`: generate one and return it.
     pub password: Option<&'a str>,
+    /// Where the request came from, for the audit log (`cli`, `api`, `ui`).
+    pub source: &'a str,
 }
 
 /// A new random password: 20 characters from an alphabet without look-alikes (~100 bits).
@@ -67,7 +69,7 @@ pub async fn add_user(
     let role = UserRole::parse(req.role).map_err(|e| UserError::Invalid(e.0))?;
     let name = rapport_domain::parse_text(req.name, 200)
         .map_err(|e| UserError::Invalid(format!("name {e}")))?;
-    if !["en", "de", "fr", "el"].contains(&req.locale) {
+    if !LOCALES.contains(&req.locale) {
         return Err(UserError::Invalid(format!(
             "locale '{}' is not one of en, de, fr, el",
             req.locale
@@ -102,7 +104,7 @@ pub async fn add_user(
         id: AuditId(Uuid::now_v7()),
         at: now,
         user: actor,
-        source: "cli".into(),
+        source: req.source.into(),
         entity: "users".into(),
         entity_id: Some(user.email.as_str().to_string()),
         action: "create".into(),
@@ -156,6 +158,89 @@ pub async fn set_disabled(
     tx.commit().await?;
     Ok(())
 }
+
+/// Changes to a user; `None` leaves a value as it is.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub role: Option<String>,
+    pub locale: Option<String>,
+    pub disabled: Option<bool>,
+}
+
+/// Changes a user's name, role, locale or disabled flag. The org keeps at least one enabled
+/// admin.
+pub async fn update_user(
+    store: &Store,
+    org: OrgId,
+    email: &str,
+    changes: &UserChanges,
+    actor: Option<UserId>,
+    source: &str,
+    now: DateTime<Utc>,
+) -> Result<User, UserError> {
+    let email = Email::parse(email).map_err(|e| UserError::Invalid(e.0))?;
+    let mut tx = store.begin(org).await?;
+    let Some(before) = tx.find_user_by_email(&email).await? else {
+        return Err(UserError::Invalid(format!(
+            "no user has the e-mail {}",
+            email.as_str()
+        )));
+    };
+    let mut user = before.clone();
+    if let Some(name) = &changes.name {
+        user.name = rapport_domain::parse_text(name, 200)
+            .map_err(|e| UserError::Invalid(format!("name {e}")))?;
+    }
+    if let Some(role) = &changes.role {
+        user.role = UserRole::parse(role).map_err(|e| UserError::Invalid(e.0))?;
+    }
+    if let Some(locale) = &changes.locale {
+        if !LOCALES.contains(&locale.as_str()) {
+            return Err(UserError::Invalid(format!(
+                "locale '{locale}' is not one of en, de, fr, el"
+            )));
+        }
+        user.locale = locale.clone();
+    }
+    if let Some(d) = changes.disabled {
+        user.disabled = d;
+    }
+    let was_admin = before.role == UserRole::Admin && !before.disabled;
+    let is_admin = user.role == UserRole::Admin && !user.disabled;
+    if was_admin && !is_admin {
+        let admins = tx
+            .list_users()
+            .await?
+            .iter()
+            .filter(|u| u.role == UserRole::Admin && !u.disabled)
+            .count();
+        if admins <= 1 {
+            return Err(UserError::Invalid(
+                "this is the last enabled admin; make someone else admin first".into(),
+            ));
+        }
+    }
+    tx.save_user(&user).await?;
+    let view = |u: &User| serde_json::json!({"name": u.name, "role": u.role.as_str(), "locale": u.locale, "disabled": u.disabled});
+    tx.audit(&[AuditEntry {
+        id: AuditId(Uuid::now_v7()),
+        at: now,
+        user: actor,
+        source: source.to_string(),
+        entity: "users".into(),
+        entity_id: Some(email.as_str().to_string()),
+        action: "update".into(),
+        before: Some(view(&before)),
+        after: Some(view(&user)),
+    }])
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// The UI languages a user may choose.
+pub const LOCALES: &[&str] = &["en", "de", "fr", "el"];
 
 #[cfg(test)]
 mod tests {

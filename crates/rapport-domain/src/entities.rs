@@ -22,7 +22,7 @@ pub struct User {
     pub name: String,
     pub role: UserRole,
     pub locale: String,
-    /// Argon2id PHC string once the server issue lands; an unusable marker until then.
+    /// Argon2id PHC string.
     pub password_hash: String,
     pub disabled: bool,
     pub created_at: DateTime<Utc>,

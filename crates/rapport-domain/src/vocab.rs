@@ -18,6 +18,9 @@ macro_rules! vocab {
             /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// Every value's code, in declaration order.
+            pub const CODES: &'static [&'static str] = &[$($code),+];
+
             /// The stable code stored in the database and written to files.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $code),+ }

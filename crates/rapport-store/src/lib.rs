@@ -9,6 +9,7 @@
 
 mod dialect;
 mod migrate;
+pub mod query;
 mod records;
 pub mod schema;
 mod sqlite_bulk;
@@ -25,7 +26,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use migrate::latest_version as schema_version;
-pub use records::{NewUser, PartyBrief};
+pub use query::{Filter, ListQuery, Op, Search};
+pub use records::{NewUser, OrderSummary, PartyBrief};
 pub use schema::{Column, Index, Table};
 pub use tx::Tx;
 pub use value::{ColType, Row, Value};
@@ -89,6 +91,14 @@ impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
 pub(crate) enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+}
+
+/// How busy the connection pool is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStats {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 /// A connection pool to one Rapport database, with its schema migrated.
@@ -163,6 +173,33 @@ impl Store {
     /// connection of its own that does not check foreign keys row by row.
     pub async fn begin_bulk(&self, org: OrgId) -> Result<Tx> {
         Tx::begin_bulk(&self.pool, org).await
+    }
+
+    /// Starts a transaction that only reads (see `Tx::begin_read`); end it with `rollback`.
+    pub async fn begin_read(&self, org: OrgId) -> Result<Tx> {
+        Tx::begin_read(&self.pool, org).await
+    }
+
+    /// Connections open in the pool, and how many of them are idle (for metrics).
+    pub fn pool_stats(&self) -> PoolStats {
+        let (size, idle, max) = match &self.pool {
+            Pool::Sqlite(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+            Pool::Postgres(p) => (p.size(), p.num_idle(), p.options().get_max_connections()),
+        };
+        PoolStats {
+            open: size,
+            idle: idle as u32,
+            max,
+        }
+    }
+
+    /// Whether the database answers a trivial query (for readiness checks).
+    pub async fn ping(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+            Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+        }
+        .ctx(|| "asking the database".into())
     }
 
     /// Closes every connection (waits for checked-out ones to return).

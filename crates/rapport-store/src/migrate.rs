@@ -12,17 +12,31 @@ struct Migration {
     sql: &'static str,
 }
 
-static SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "core",
-    sql: include_str!("../migrations/sqlite/0001_core.sql"),
-}];
+static SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "core",
+        sql: include_str!("../migrations/sqlite/0001_core.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "access",
+        sql: include_str!("../migrations/sqlite/0002_access.sql"),
+    },
+];
 
-static POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "core",
-    sql: include_str!("../migrations/postgres/0001_core.sql"),
-}];
+static POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "core",
+        sql: include_str!("../migrations/postgres/0001_core.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "access",
+        sql: include_str!("../migrations/postgres/0002_access.sql"),
+    },
+];
 
 const CREATE_LEDGER: &str = "CREATE TABLE IF NOT EXISTS rapport_migrations (
     version  BIGINT PRIMARY KEY,

@@ -27,6 +27,16 @@ pub struct NewUser {
     pub created_at: DateTime<Utc>,
 }
 
+/// A party's orders in one currency.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderSummary {
+    pub currency: String,
+    pub orders: i64,
+    pub total_minor: i64,
+    pub first: Option<DateTime<Utc>>,
+    pub last: Option<DateTime<Utc>>,
+}
+
 /// The fields duplicate detection compares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartyBrief {
@@ -136,6 +146,19 @@ impl Tx {
         rows.first().map(user_from_row).transpose()
     }
 
+    pub async fn find_user(&mut self, id: UserId) -> Result<Option<User>> {
+        let rows = self
+            .fetch_in(&USERS, "id", &[Value::Uuid(id.as_uuid())])
+            .await?;
+        rows.first().map(user_from_row).transpose()
+    }
+
+    /// Stores a user's changed name, role, locale, password hash or disabled flag (the id and
+    /// e-mail stay).
+    pub async fn save_user(&mut self, user: &User) -> Result<bool> {
+        Ok(self.update_row(&USERS, &user_to_row(user)).await? == 1)
+    }
+
     /// Enables or disables a user; `false` if there is no such user.
     pub async fn set_user_disabled(&mut self, email: &Email, disabled: bool) -> Result<bool> {
         let Some(user) = self.find_user_by_email(email).await? else {
@@ -230,6 +253,37 @@ impl Tx {
             }
         }
         Ok(found)
+    }
+
+    /// A party's orders per currency: how many, their total in minor units, the first and the
+    /// last order's time.
+    pub async fn order_summary(&mut self, party: Uuid) -> Result<Vec<OrderSummary>> {
+        let sql = "SELECT o.currency, COUNT(DISTINCT o.id), CAST(COALESCE(SUM(l.amount_minor), 0) AS BIGINT), \
+                   MIN(o.ordered_at), MAX(o.ordered_at) \
+                   FROM orders o LEFT JOIN order_lines l ON l.org_id = o.org_id AND l.order_id = o.id \
+                   WHERE o.org_id = $1 AND o.party_id = $2 GROUP BY o.currency ORDER BY o.currency";
+        let types = [
+            ColType::Text,
+            ColType::Int,
+            ColType::Int,
+            ColType::Time,
+            ColType::Time,
+        ];
+        let org = self.org.as_uuid();
+        let rows = on_conn!(self, conn => {
+            let rows = sqlx::query(sql).bind(org).bind(party).fetch_all(conn).await.ctx(|| "summing a party's orders".into())?;
+            rows.iter().map(|r| decode_row!(r, types)).collect::<Result<Vec<_>, _>>().ctx(|| "decoding the order summary".into())?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| OrderSummary {
+                currency: r[0].as_str().unwrap_or_default().to_string(),
+                orders: r[1].as_int().unwrap_or(0),
+                total_minor: r[2].as_int().unwrap_or(0),
+                first: r[3].as_time(),
+                last: r[4].as_time(),
+            })
+            .collect())
     }
 
     /// The fields duplicate detection needs, for every party of the org, a page at a time.

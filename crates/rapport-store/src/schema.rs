@@ -424,6 +424,42 @@ pub static AUDIT_LOG: Table = Table {
     foreign_keys: &[],
 };
 
+pub static SESSIONS: Table = Table {
+    name: "sessions",
+    columns: &[
+        c("id_hash", Text),
+        c("user_id", Uuid),
+        c("csrf", Text),
+        c("created_at", Time),
+        c("expires_at", Time),
+    ],
+    key: &["id_hash"],
+    natural_key: None,
+    indexes: &[ix("sessions_user", "org_id, user_id")],
+    foreign_keys: &[],
+};
+
+pub static API_TOKENS: Table = Table {
+    name: "api_tokens",
+    columns: &[
+        c("id", Uuid),
+        c("user_id", Uuid),
+        c("name", Text),
+        c("token_hash", Text),
+        c("prefix", Text),
+        c("created_at", Time),
+        n("last_used_at", Time),
+        n("revoked_at", Time),
+    ],
+    key: &["id"],
+    natural_key: None,
+    indexes: &[
+        uq("api_tokens_hash", "org_id, token_hash"),
+        ix("api_tokens_user", "org_id, user_id"),
+    ],
+    foreign_keys: &[],
+};
+
 /// Every org-scoped table, parents before children (the order to load and to check).
 pub static ALL: &[&Table] = &[
     &USERS,
@@ -440,6 +476,8 @@ pub static ALL: &[&Table] = &[
     &CASES,
     &TASKS,
     &AUDIT_LOG,
+    &SESSIONS,
+    &API_TOKENS,
 ];
 
 /// The tables whose `party_id`-like columns point at a party: what a merge moves.

@@ -104,6 +104,16 @@ impl Tx {
         Ok(Tx { org, inner })
     }
 
+    /// A transaction that only reads: on SQLite a deferred one, so readers run side by side
+    /// (and beside the one writer) instead of queueing for the write lock.
+    pub(crate) async fn begin_read(pool: &Pool, org: OrgId) -> Result<Tx> {
+        let inner = match pool {
+            Pool::Sqlite(p) => Inner::Sqlite(p.begin().await.ctx(|| "starting a read".into())?),
+            Pool::Postgres(p) => Inner::Postgres(p.begin().await.ctx(|| "starting a read".into())?),
+        };
+        Ok(Tx { org, inner })
+    }
+
     pub fn org(&self) -> OrgId {
         self.org
     }

@@ -6,6 +6,8 @@
 //! the PostgreSQL half is reported as skipped, unless `RAPPORT_REQUIRE_POSTGRES=1`, in which case
 //! the test fails (CI sets it, so PostgreSQL coverage cannot silently disappear).
 
+pub mod browser;
+
 use std::path::PathBuf;
 
 use sqlx::{Connection, PgConnection};

@@ -12,10 +12,10 @@ pub mod header;
 mod ids;
 pub mod kinds;
 mod orders;
-mod parse;
+pub(crate) mod parse;
 pub mod records;
 pub mod source;
-mod write;
+pub(crate) mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -339,7 +339,7 @@ pub(crate) async fn finish(
     Ok(())
 }
 
-fn parse_one(kind: ImportKind, view: &mut RowView, ctx: &ParseCtx) -> Option<Pending> {
+pub(crate) fn parse_one(kind: ImportKind, view: &mut RowView, ctx: &ParseCtx) -> Option<Pending> {
     match kind {
         ImportKind::Parties => records::party(view, ctx),
         ImportKind::Contacts => records::contact(view, ctx),
@@ -354,7 +354,7 @@ fn parse_one(kind: ImportKind, view: &mut RowView, ctx: &ParseCtx) -> Option<Pen
     }
 }
 
-fn natural_key_field(kind: ImportKind) -> &'static str {
+pub(crate) fn natural_key_field(kind: ImportKind) -> &'static str {
     match kind {
         ImportKind::Products => "sku",
         ImportKind::CancellationReasons => "code",

@@ -8,6 +8,7 @@ use rapport_app::import::Progress;
 
 use super::open;
 use super::progress::Bar;
+use super::serve::{ServeArgs, resolve, serve};
 
 #[derive(Debug, Args)]
 pub struct DemoArgs {
@@ -20,9 +21,11 @@ pub struct DemoArgs {
     /// The demo's "today" (YYYY-MM-DD); default: today.
     #[arg(long, value_parser = parse_day)]
     pub as_of: Option<chrono::NaiveDate>,
-    /// Only generate (the server arrives in a later release; generating is all `demo` does now).
+    /// Only generate; do not serve.
     #[arg(long)]
     pub no_serve: bool,
+    #[command(flatten)]
+    pub serve: ServeArgs,
 }
 
 fn parse_day(s: &str) -> Result<chrono::NaiveDate, String> {
@@ -40,43 +43,66 @@ pub async fn run(db: &str, org: &str, args: DemoArgs) -> anyhow::Result<ExitCode
     let bars = |label: &str| -> Box<dyn Progress> { Box::new(Bar::new(label, 0)) };
     let summary = match generate(&store, org.id, args.customers, args.seed, as_of, now, &bars).await
     {
-        Ok(s) => s,
+        Ok(s) => Some(s),
         Err(DemoError::NotEmpty) => {
             println!(
                 "org '{}' in {} holds data already; the demo company is only generated into an empty org (try --org demo2 or another --db)",
                 org.name,
                 rapport_store::redact(db)
             );
-            store.close().await;
-            return Ok(ExitCode::SUCCESS);
+            None
         }
         Err(e) => return Err(e.into()),
     };
-    println!(
-        "demo company \"{}\" (seed {}, as of {as_of}) generated into org '{}' of {} in {:.1}s:",
-        summary.company,
-        args.seed,
-        org.name,
-        rapport_store::redact(db),
-        started.elapsed().as_secs_f64()
-    );
-    for r in &summary.reports {
-        let extra = if r.orders_created > 0 {
-            format!(" ({} orders)", r.orders_created)
-        } else {
-            String::new()
-        };
+    let mut login = None;
+    if let Some(summary) = &summary {
         println!(
-            "  {:<22} {:>8} rows{extra}",
-            r.kind.map(|k| k.as_str()).unwrap_or("?"),
-            r.created
+            "demo company \"{}\" (seed {}, as of {as_of}) generated into org '{}' of {} in {:.1}s:",
+            summary.company,
+            args.seed,
+            org.name,
+            rapport_store::redact(db),
+            started.elapsed().as_secs_f64()
         );
+        for r in &summary.reports {
+            let extra = if r.orders_created > 0 {
+                format!(" ({} orders)", r.orders_created)
+            } else {
+                String::new()
+            };
+            println!(
+                "  {:<22} {:>8} rows{extra}",
+                r.kind.map(|k| k.as_str()).unwrap_or("?"),
+                r.created
+            );
+        }
+        println!("users (passwords shown once):");
+        for (email, role, password) in &summary.users {
+            println!("  {email:<45} {role:<22} {password}");
+        }
+        login = summary
+            .users
+            .iter()
+            .find(|(_, role, _)| role == "admin")
+            .map(|(email, _, password)| format!("Sign in as {email} with password {password}"));
     }
-    println!("users (passwords shown once):");
-    for (email, role, password) in &summary.users {
-        println!("  {email:<45} {role:<22} {password}");
+    if args.no_serve {
+        println!(
+            "next: rapport serve, rapport export parties --out parties.csv, rapport duplicates"
+        );
+        store.close().await;
+        return Ok(ExitCode::SUCCESS);
     }
-    println!("next: rapport export parties --out parties.csv, rapport duplicates, rapport audit");
-    store.close().await;
-    Ok(ExitCode::SUCCESS)
+    let resolved = resolve(&args.serve)?;
+    let banner = login.unwrap_or_else(|| {
+        "Sign in with a password printed when the demo was generated, or set a new one with `rapport user reset-password EMAIL`".to_string()
+    });
+    serve(
+        store,
+        org.id,
+        &rapport_store::redact(db),
+        resolved,
+        Some(banner),
+    )
+    .await
 }

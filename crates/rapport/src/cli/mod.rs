@@ -3,6 +3,7 @@
 mod data;
 mod demo;
 mod progress;
+mod serve;
 mod users;
 
 use std::path::PathBuf;
@@ -75,7 +76,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Generate a realistic demo company (deterministic for a seed) into an empty org.
+    /// Serve the web UI and the JSON API.
+    Serve(serve::ServeArgs),
+    /// Generate a realistic demo company (deterministic for a seed) into an empty org, then
+    /// serve it (unless --no-serve).
     Demo(demo::DemoArgs),
 }
 
@@ -106,6 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             limit,
             json,
         } => data::audit(&cli.db, &cli.org, entity.as_deref(), limit, json).await,
+        Command::Serve(args) => serve::run(&cli.db, &cli.org, args).await,
         Command::Demo(args) => demo::run(&cli.db, &cli.org, args).await,
     }
 }

@@ -3,7 +3,10 @@
 use std::process::ExitCode;
 
 use clap::Subcommand;
+use rapport_app::signin;
 use rapport_app::users::{self, AddUser};
+use rapport_domain::OrgId;
+use rapport_store::Store;
 
 use super::open;
 
@@ -33,6 +36,31 @@ pub enum UserCommand {
     Disable { email: String },
     /// Enable a disabled user again.
     Enable { email: String },
+    /// Set a new password (printed once; or read from RAPPORT_PASSWORD) and sign the user out
+    /// everywhere.
+    ResetPassword { email: String },
+    /// Personal API tokens: create, list, revoke.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for a user; prints it once.
+    Create {
+        /// The user's e-mail.
+        email: String,
+        /// What the token is for (e.g. "billing sync").
+        #[arg(long)]
+        name: String,
+    },
+    /// List tokens (of one user, or everyone's).
+    List {
+        /// Only this user's tokens.
+        email: Option<String>,
+    },
+    /// Revoke a token, by its id or its prefix (as listed).
+    Revoke { token: String },
 }
 
 pub async fn init(db: &str, org: &str, email: &str, name: &str) -> anyhow::Result<ExitCode> {
@@ -57,6 +85,7 @@ pub async fn init(db: &str, org: &str, email: &str, name: &str) -> anyhow::Resul
         role: "admin",
         locale: "en",
         password: None,
+        source: "cli",
     };
     let (user, password) = users::add_user(&store, org.id, &req, None, chrono::Utc::now()).await?;
     println!(
@@ -90,6 +119,7 @@ pub async fn run(db: &str, org: &str, cmd: UserCommand) -> anyhow::Result<ExitCo
                 role: &role,
                 locale: &locale,
                 password: password.as_deref(),
+                source: "cli",
             };
             let (user, generated) =
                 users::add_user(&store, org.id, &req, None, chrono::Utc::now()).await?;
@@ -133,7 +163,84 @@ pub async fn run(db: &str, org: &str, cmd: UserCommand) -> anyhow::Result<ExitCo
             users::set_disabled(&store, org.id, &email, false, chrono::Utc::now()).await?;
             println!("enabled {email}");
         }
+        UserCommand::ResetPassword { email } => {
+            let given = std::env::var("RAPPORT_PASSWORD").ok();
+            let generated = signin::reset_password(
+                &store,
+                org.id,
+                &email,
+                given.as_deref(),
+                None,
+                "cli",
+                chrono::Utc::now(),
+            )
+            .await?;
+            println!("new password set for {email}; their sessions are ended");
+            if let Some(p) = generated {
+                println!("password: {p}   (shown once: store it now)");
+            }
+        }
+        UserCommand::Token(cmd) => token(&store, org.id, cmd).await?,
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn token(store: &Store, org: OrgId, cmd: TokenCommand) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    match cmd {
+        TokenCommand::Create { email, name } => {
+            let Some(user) = signin::find_user(store, org, &email).await? else {
+                anyhow::bail!("no user has the e-mail {email}");
+            };
+            let (info, secret) =
+                signin::create_token(store, org, &user, &name, None, "cli", now).await?;
+            println!(
+                "token \"{}\" for {} (id {}):",
+                info.name,
+                user.email.as_str(),
+                info.id
+            );
+            println!("{secret}");
+            println!(
+                "(shown once: store it now; send it as 'Authorization: Bearer {}…')",
+                info.prefix
+            );
+        }
+        TokenCommand::List { email } => {
+            let user = match &email {
+                Some(e) => match signin::find_user(store, org, e).await? {
+                    Some(u) => Some(u.id),
+                    None => anyhow::bail!("no user has the e-mail {e}"),
+                },
+                None => None,
+            };
+            let all = users::list_users(store, org).await?;
+            for t in signin::list_tokens(store, org, user).await? {
+                let owner = all
+                    .iter()
+                    .find(|u| u.id == t.user)
+                    .map(|u| u.email.as_str().to_string())
+                    .unwrap_or_default();
+                let used = t
+                    .last_used_at
+                    .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "never used".into());
+                let state = if t.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "active"
+                };
+                println!(
+                    "{}  {:<12} {:<7} {:<30} {:<18} {}",
+                    t.id, t.prefix, state, owner, used, t.name
+                );
+            }
+        }
+        TokenCommand::Revoke { token } => {
+            let info = signin::revoke_token(store, org, &token, None, None, "cli", now).await?;
+            println!("revoked token \"{}\" ({})", info.name, info.prefix);
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,97 @@
+//! The JSON API under `/api/v1`: record endpoints for every kind, the party 360, accounts and
+//! tokens, the audit log, and the OpenAPI document with its browsable docs.
+
+pub mod accounts;
+pub mod audit;
+pub mod body;
+pub mod fields;
+pub mod health;
+pub mod kinds;
+pub mod openapi;
+pub mod party;
+pub mod records;
+
+use axum::Extension;
+use axum::extract::{Path, RawQuery, State};
+use rapport_domain::access::Action;
+
+use crate::auth::Caller;
+use crate::routes::{Need, Routes};
+use crate::state::AppState;
+use kinds::{KINDS, KindApi};
+
+/// Adds the API's routes.
+pub fn declare(routes: Routes) -> Routes {
+    let mut routes = routes
+        .get("/api/v1/openapi.json", Need::Public, "This API's OpenAPI 3.1 document", openapi::document)
+        .get("/api/docs", Need::Public, "Browsable API documentation", openapi::docs_page)
+        .get("/api/v1/me", Need::SignedIn, "The signed-in user", accounts::me)
+        .get("/api/v1/me/tokens", Need::SignedIn, "My personal API tokens", accounts::my_tokens)
+        .post("/api/v1/me/tokens", Need::SignedIn, "Create a personal API token (shown once)", accounts::create_token)
+        .delete("/api/v1/me/tokens/{id}", Need::SignedIn, "Revoke one of my tokens", accounts::revoke_my_token)
+        .get("/api/v1/users", Need::Can(Action::ManageUsers), "List users", accounts::list_users)
+        .post("/api/v1/users", Need::Can(Action::ManageUsers), "Add a user", accounts::add_user)
+        .patch("/api/v1/users/{email}", Need::Can(Action::ManageUsers), "Change a user's name, role, language or disabled flag", accounts::update_user)
+        .get("/api/v1/tokens", Need::Can(Action::ManageUsers), "Every user's API tokens", accounts::all_tokens)
+        .delete("/api/v1/tokens/{id}", Need::Can(Action::ManageUsers), "Revoke anyone's token", accounts::revoke_any_token)
+        .get("/api/v1/audit", Need::Can(Action::ReadAudit), "The audit log, newest first", audit::list)
+        .get("/api/v1/parties/{key}/360", Need::Can(Action::Read), "A party with its contacts, links, interactions, orders, contracts, surveys, open cases and tasks", party::three_sixty);
+    for k in KINDS {
+        routes = kind_routes(routes, k);
+    }
+    routes
+}
+
+fn kind_routes(routes: Routes, k: &'static KindApi) -> Routes {
+    let write = Need::Write(k.kind);
+    let read = Need::Can(Action::Read);
+    let routes = routes
+        .get(
+            k.path,
+            read,
+            "List, filter, search and page through records",
+            move |s: State<AppState>, q: RawQuery| records::list(k, s, q),
+        )
+        .get(
+            k.item,
+            read,
+            "One record, by external id (or key) or id",
+            move |s: State<AppState>, p: Path<String>| records::get(k, s, p),
+        );
+    if !rapport_app::records::writable(k.kind) {
+        return routes;
+    }
+    routes
+        .post(
+            k.path,
+            write,
+            "Create a record",
+            move |s: State<AppState>, c: Extension<Caller>, b: body::JsonBody| {
+                records::create(k, s, c, b)
+            },
+        )
+        .post(
+            k.bulk,
+            write,
+            "Create or update up to 1,000 records by key",
+            move |s: State<AppState>, c: Extension<Caller>, b: body::JsonBody| {
+                records::bulk(k, s, c, b)
+            },
+        )
+        .patch(
+            k.item,
+            write,
+            "Change the given fields of a record",
+            move |s: State<AppState>, c: Extension<Caller>, p: Path<String>, b: body::JsonBody| {
+                records::update(k, s, c, p, b)
+            },
+        )
+        .delete(
+            k.item,
+            write,
+            "Delete a record",
+            move |s: State<AppState>, c: Extension<Caller>, p: Path<String>| {
+                records::delete(k, s, c, p)
+            },
+        )
+}
