@@ -126,6 +126,7 @@ pub async fn merge(
     keep: &str,
     other: &str,
     actor: Option<UserId>,
+    source: &str,
     now: DateTime<Utc>,
 ) -> Result<MergeReport, MergeError> {
     let mut tx = store.begin(org).await?;
@@ -234,7 +235,7 @@ pub async fn merge(
         id: AuditId(Uuid::now_v7()),
         at: now,
         user: actor,
-        source: "cli".into(),
+        source: source.into(),
         entity: "parties".into(),
         entity_id: Some(report.kept.clone()),
         action: "merge".into(),

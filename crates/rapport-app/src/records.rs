@@ -493,6 +493,21 @@ fn parse(
             r.push(String::new());
         }
     }
+    // A required field left out is named, as a wrong value would be (not as a file's header).
+    let missing: Vec<RowError> = kind
+        .fields()
+        .iter()
+        .filter(|f| f.required && !fields.iter().any(|g| g == f.name))
+        .map(|f| RowError {
+            line: 0,
+            column: Some(f.name.to_string()),
+            value: None,
+            reason: "is required".into(),
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(RecordError::Invalid(missing));
+    }
     let mapping = header::map_header("request", kind, &fields, &ColumnRules::default())?;
     let ctx = ParseCtx {
         now,

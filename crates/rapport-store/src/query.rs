@@ -98,18 +98,9 @@ fn like_pattern(text: &str) -> String {
 }
 
 impl Tx {
-    /// One page of `table` as `q` asks: rows in the sort order, at most `q.limit`.
-    pub async fn list(&mut self, table: &Table, q: &ListQuery) -> Result<Vec<Row>> {
-        let sort_col = table.try_col(q.sort).ok_or_else(|| {
-            StoreError::Invalid(format!("{} has no column {}", table.name, q.sort))
-        })?;
-        if table.columns[sort_col].nullable {
-            return Err(StoreError::Invalid(format!(
-                "{}.{} may be empty and cannot order a list",
-                table.name, q.sort
-            )));
-        }
-        let types: Vec<ColType> = table.columns.iter().map(|c| c.ty).collect();
+    /// The WHERE conditions (after `org_id = $1`) of a query's filters and search, with the
+    /// values to bind from `$2` on.
+    fn conditions(&self, table: &Table, q: &ListQuery) -> Result<(String, Vec<(Value, ColType)>)> {
         let ty_of = |name: &str| -> Result<ColType> {
             table
                 .try_col(name)
@@ -117,11 +108,7 @@ impl Tx {
                 .ok_or_else(|| StoreError::Invalid(format!("{} has no column {name}", table.name)))
         };
         let mut binds: Vec<(Value, ColType)> = Vec::new();
-        let mut sql = format!(
-            "SELECT {} FROM {} WHERE org_id = $1",
-            table.column_list(),
-            table.name
-        );
+        let mut sql = String::new();
         let next = |binds: &mut Vec<(Value, ColType)>, v: Value, ty: ColType| {
             binds.push((v, ty));
             format!("${}", binds.len() + 1)
@@ -172,6 +159,37 @@ impl Tx {
                 sql.push_str(&format!(" AND ({})", alternatives.join(" OR ")));
             }
         }
+        Ok((sql, binds))
+    }
+
+    /// One page of `table` as `q` asks: rows in the sort order, at most `q.limit`.
+    pub async fn list(&mut self, table: &Table, q: &ListQuery) -> Result<Vec<Row>> {
+        let sort_col = table.try_col(q.sort).ok_or_else(|| {
+            StoreError::Invalid(format!("{} has no column {}", table.name, q.sort))
+        })?;
+        if table.columns[sort_col].nullable {
+            return Err(StoreError::Invalid(format!(
+                "{}.{} may be empty and cannot order a list",
+                table.name, q.sort
+            )));
+        }
+        let types: Vec<ColType> = table.columns.iter().map(|c| c.ty).collect();
+        let (conditions, mut binds) = self.conditions(table, q)?;
+        let mut sql = format!(
+            "SELECT {} FROM {} WHERE org_id = $1{conditions}",
+            table.column_list(),
+            table.name
+        );
+        let ty_of = |name: &str| -> Result<ColType> {
+            table
+                .try_col(name)
+                .map(|i| table.columns[i].ty)
+                .ok_or_else(|| StoreError::Invalid(format!("{} has no column {name}", table.name)))
+        };
+        let next = |binds: &mut Vec<(Value, ColType)>, v: Value, ty: ColType| {
+            binds.push((v, ty));
+            format!("${}", binds.len() + 1)
+        };
         let cursor = cursor_columns(table, q.sort);
         let (cmp, dir) = if q.descending {
             ("<", " DESC")
@@ -210,6 +228,45 @@ impl Tx {
                 .ctx(|| format!("decoding {}", table.name))?
         });
         Ok(rows)
+    }
+
+    /// How many rows per value of a text `column`, among the rows `filters` select; largest
+    /// counts first.
+    pub async fn count_by(
+        &mut self,
+        table: &Table,
+        column: &'static str,
+        filters: &[Filter],
+    ) -> Result<Vec<(String, i64)>> {
+        let mut q = ListQuery::new(column, 0);
+        q.filters = filters.to_vec();
+        let (conditions, binds) = self.conditions(table, &q)?;
+        let sql = format!(
+            "SELECT {column}, COUNT(*) FROM {} WHERE org_id = $1{conditions} GROUP BY {column} ORDER BY COUNT(*) DESC, {column}",
+            table.name
+        );
+        let org = self.org.as_uuid();
+        let rows = on_conn!(self, conn => {
+            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(org);
+            for (v, ty) in &binds {
+                query = bind_value!(query, v, *ty);
+            }
+            let rows = query.fetch_all(conn).await.ctx(|| format!("counting {}", table.name))?;
+            let types = [ColType::Text, ColType::Int];
+            rows.iter()
+                .map(|r| decode_row!(r, types))
+                .collect::<Result<Vec<_>, _>>()
+                .ctx(|| format!("decoding counts of {}", table.name))?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                (
+                    r[0].as_str().unwrap_or_default().to_string(),
+                    r[1].as_int().unwrap_or(0),
+                )
+            })
+            .collect())
     }
 
     /// The cursor values of a row for a list sorted by `sort` (to pass as `after`).

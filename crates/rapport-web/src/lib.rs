@@ -27,6 +27,8 @@ use tokio::net::TcpListener;
 
 pub use routes::{Need, RouteInfo};
 pub use state::Settings;
+/// The server-side SVG charts and the locale formatting, for the analytics pages to come.
+pub use ui::{chart, locale};
 
 /// Serves until `shutdown` completes; requests in flight finish first (for at most
 /// `grace`).

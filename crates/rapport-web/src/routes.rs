@@ -164,7 +164,7 @@ async fn guard(need: Need, api: bool, req: Request, next: Next) -> Response {
         return if api {
             Problem::forbidden(detail).into_response()
         } else {
-            ui::forbidden(caller, &detail)
+            ui::forbidden_for(req.headers(), caller, &detail)
         };
     }
     next.run(req).await
@@ -226,6 +226,6 @@ async fn not_found(req: Request) -> Response {
         Problem::not_found(format!("there is no {} {}", req.method(), req.uri().path()))
             .into_response()
     } else {
-        ui::not_found(req.extensions().get::<Caller>())
+        ui::not_found(req.headers(), req.extensions().get::<Caller>())
     }
 }

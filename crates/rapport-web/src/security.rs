@@ -27,10 +27,6 @@ const CSP_RELAXED_STYLES: &str = "default-src 'self'; script-src 'self'; style-s
 #[derive(Debug, Clone, Copy)]
 pub struct RelaxedStyles;
 
-/// A request's id, for handlers that mention it.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
-
 fn sane_id(v: &HeaderValue) -> Option<String> {
     let s = v.to_str().ok()?;
     (!s.is_empty()
@@ -40,14 +36,13 @@ fn sane_id(v: &HeaderValue) -> Option<String> {
     .then(|| s.to_string())
 }
 
-pub async fn around(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn around(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let id = req
         .headers()
         .get(&REQUEST_ID)
         .and_then(sane_id)
         .unwrap_or_else(|| Uuid::now_v7().simple().to_string());
-    req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let route = req
         .extensions()

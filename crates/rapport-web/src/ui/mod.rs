@@ -1,26 +1,238 @@
-//! The web UI: server-rendered pages (askama) with htmx for partial updates, in English,
-//! German, French and Greek. Every page goes through the same route checks as the API.
+//! The web UI: server-rendered pages (askama) with htmx vendored for partial updates, in
+//! English, German, French and Greek. Every page goes through the same route checks as the
+//! API, and every write through the same use cases.
 
+mod admin;
 pub mod chart;
+mod dashboard;
+mod duplicates;
+mod form;
+pub mod i18n;
 pub mod locale;
+mod page;
+mod parties;
+mod party;
+mod session;
+mod settings;
+mod tasks;
 
-use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use askama::Template;
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use rapport_app::import::ImportKind;
+use rapport_app::records::RecordError;
+use rapport_domain::access::Action;
 
 use crate::auth::Caller;
-use crate::routes::Routes;
+use crate::routes::{Need, Routes};
+use crate::state::AppState;
+pub use page::Page;
 
 /// Adds the UI's routes.
 pub fn declare(routes: Routes) -> Routes {
+    let read = Need::Can(Action::Read);
     routes
+        .get("/login", Need::Public, "Sign-in page", session::form)
+        .post("/login", Need::Public, "Sign in", session::submit)
+        .post("/logout", Need::SignedIn, "Sign out", session::logout)
+        .post(
+            "/language",
+            Need::Public,
+            "Switch the language",
+            session::language,
+        )
+        .get("/", read, "Dashboard", dashboard::show)
+        .get("/parties", read, "Parties", parties::list)
+        .get(
+            "/parties/new",
+            Need::Write(ImportKind::Parties),
+            "New party form",
+            parties::new,
+        )
+        .post(
+            "/parties",
+            Need::Write(ImportKind::Parties),
+            "Create a party",
+            parties::create,
+        )
+        .get("/parties/{key}", read, "Party page", party::show)
+        .get(
+            "/parties/{key}/edit",
+            Need::Write(ImportKind::Parties),
+            "Edit party form",
+            parties::edit,
+        )
+        .post(
+            "/parties/{key}",
+            Need::Write(ImportKind::Parties),
+            "Change a party",
+            parties::update,
+        )
+        .post(
+            "/parties/{key}/interactions",
+            Need::Write(ImportKind::Interactions),
+            "Log an interaction",
+            |s: State<AppState>, c: Extension<Caller>, p: Page, k: Path<String>, b: Bytes| {
+                party::log(party::Log::Interaction, s, c, p, k, b)
+            },
+        )
+        .post(
+            "/parties/{key}/cases",
+            Need::Write(ImportKind::Cases),
+            "Open a case",
+            |s: State<AppState>, c: Extension<Caller>, p: Page, k: Path<String>, b: Bytes| {
+                party::log(party::Log::Case, s, c, p, k, b)
+            },
+        )
+        .post(
+            "/parties/{key}/surveys",
+            Need::Write(ImportKind::Surveys),
+            "Record a survey answer",
+            |s: State<AppState>, c: Extension<Caller>, p: Page, k: Path<String>, b: Bytes| {
+                party::log(party::Log::Survey, s, c, p, k, b)
+            },
+        )
+        .get("/tasks", read, "My tasks", tasks::show)
+        .get(
+            "/duplicates",
+            read,
+            "Duplicate candidates",
+            duplicates::show,
+        )
+        .post(
+            "/merge",
+            Need::Write(ImportKind::Parties),
+            "Merge two parties",
+            duplicates::merge,
+        )
+        .get(
+            "/admin/users",
+            Need::Can(Action::ManageUsers),
+            "Users",
+            admin::show,
+        )
+        .post(
+            "/admin/users",
+            Need::Can(Action::ManageUsers),
+            "Add a user",
+            admin::add,
+        )
+        .post(
+            "/admin/users/{email}",
+            Need::Can(Action::ManageUsers),
+            "Change a user",
+            admin::change,
+        )
+        .get(
+            "/audit",
+            Need::Can(Action::ReadAudit),
+            "Audit log",
+            admin::audit,
+        )
+        .get(
+            "/settings",
+            Need::SignedIn,
+            "My settings and API tokens",
+            settings::show,
+        )
+        .post(
+            "/settings/tokens",
+            Need::SignedIn,
+            "Create an API token",
+            settings::create_token,
+        )
+        .post(
+            "/settings/tokens/{id}/revoke",
+            Need::SignedIn,
+            "Revoke an API token",
+            settings::revoke_token,
+        )
 }
 
-/// The page for a refused request.
-pub fn forbidden(_caller: &Caller, detail: &str) -> Response {
-    (StatusCode::FORBIDDEN, Html(format!("<p>{}</p>", detail))).into_response()
+/// A key as one path segment.
+pub fn encode_path(key: &str) -> String {
+    crate::auth::encode_component(key).replace('/', "%2F")
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct Message<'a> {
+    page: &'a Page,
+    heading: &'a str,
+    text: &'a str,
+    detail: Option<&'a str>,
+}
+
+/// A page with a heading and a sentence.
+pub fn message(page: &Page, status: StatusCode, heading: &str, text: &str) -> Response {
+    let body = Message {
+        page,
+        heading,
+        text,
+        detail: None,
+    }
+    .render();
+    page::render(status, page, body)
+}
+
+/// The page for a use case's refusal or failure.
+pub fn failure(page: &Page, e: RecordError) -> Response {
+    match e {
+        RecordError::Forbidden(m) => {
+            message(page, StatusCode::FORBIDDEN, page.t("error.forbidden"), &m)
+        }
+        RecordError::NotFound(_) => not_found_page(page),
+        RecordError::Conflict(m) => {
+            message(page, StatusCode::CONFLICT, page.t("error.conflict"), &m)
+        }
+        RecordError::Invalid(errors) => {
+            let text: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+            message(
+                page,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                page.t("form.invalid"),
+                &text.join("; "),
+            )
+        }
+        RecordError::Store(e) => {
+            tracing::error!(error = %e, "a page failed");
+            message(
+                page,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                page.t("error.title"),
+                page.t("error.internal"),
+            )
+        }
+    }
+}
+
+pub fn not_found_page(page: &Page) -> Response {
+    message(
+        page,
+        StatusCode::NOT_FOUND,
+        page.t("error.not_found"),
+        page.t("error.not_found_text"),
+    )
+}
+
+/// The page for a refused request, in the reader's language.
+pub fn forbidden_for(headers: &HeaderMap, caller: &Caller, detail: &str) -> Response {
+    let page = Page::from_parts(headers, None, Some(caller));
+    let body = Message {
+        page: &page,
+        heading: page.t("error.forbidden"),
+        text: page.t("error.forbidden_text"),
+        detail: Some(detail),
+    }
+    .render();
+    page::render(StatusCode::FORBIDDEN, &page, body)
 }
 
 /// The page for an unknown path.
-pub fn not_found(_caller: Option<&Caller>) -> Response {
-    (StatusCode::NOT_FOUND, Html("<p>not found</p>".to_string())).into_response()
+pub fn not_found(headers: &HeaderMap, caller: Option<&Caller>) -> Response {
+    let page = Page::from_parts(headers, None, caller);
+    not_found_page(&page)
 }

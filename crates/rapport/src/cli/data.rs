@@ -322,6 +322,7 @@ pub async fn duplicates(db: &str, org: &str, args: DuplicatesArgs) -> anyhow::Re
                 &keep.id.to_string(),
                 &other.id.to_string(),
                 None,
+                "cli",
                 chrono::Utc::now(),
             )
             .await?;
@@ -336,7 +337,7 @@ pub async fn duplicates(db: &str, org: &str, args: DuplicatesArgs) -> anyhow::Re
 
 pub async fn merge(db: &str, org: &str, keep: &str, other: &str) -> anyhow::Result<ExitCode> {
     let (store, org) = open(db, org).await?;
-    let report = merge::merge(&store, org.id, keep, other, None, chrono::Utc::now()).await?;
+    let report = merge::merge(&store, org.id, keep, other, None, "cli", chrono::Utc::now()).await?;
     let moved: u64 = report.moved.iter().map(|(_, n)| n).sum();
     println!(
         "merged {} into {}: {moved} records moved{}; {} is now an alias of {}",

@@ -1,0 +1,264 @@
+//! Starts the real server on 127.0.0.1:0 over a fresh database (SQLite, and PostgreSQL when
+//! configured) with one user per role, each with a known password and an API token, and a few
+//! parties: one owned by the relationship manager, one by the manager.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+
+use chrono::Utc;
+use rapport_app::import::ImportKind;
+use rapport_app::records::{self, Mode, Writing};
+use rapport_app::signin;
+use rapport_app::users::{AddUser, add_user};
+use rapport_domain::{OrgId, User, UserRole};
+use rapport_store::Store;
+use rapport_testkit::TestDb;
+use rapport_web::Settings;
+use uuid::Uuid;
+
+/// Every test user's password.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub const ROLES: [UserRole; 5] = [
+    UserRole::Admin,
+    UserRole::Manager,
+    UserRole::RelationshipManager,
+    UserRole::Agent,
+    UserRole::Viewer,
+];
+
+/// The e-mail of the test user with `role`.
+pub fn email(role: UserRole) -> String {
+    format!("{}@test.example", role.as_str().replace('_', "-"))
+}
+
+/// The party the relationship manager owns, and one the manager owns.
+pub const RM_PARTY: &str = "P-RM";
+pub const OTHER_PARTY: &str = "P-OTHER";
+
+pub struct Server {
+    pub url: String,
+    pub db: TestDb,
+    pub store: Store,
+    pub org: OrgId,
+    pub users: HashMap<UserRole, User>,
+    pub tokens: HashMap<UserRole, String>,
+    pub client: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// One server per configured backend.
+pub async fn servers() -> Vec<Server> {
+    servers_with(Settings::default()).await
+}
+
+pub async fn servers_with(settings: Settings) -> Vec<Server> {
+    let mut out = Vec::new();
+    for db in TestDb::all().await {
+        out.push(start(db, settings.clone()).await);
+    }
+    out
+}
+
+pub async fn start(db: TestDb, settings: Settings) -> Server {
+    let store = Store::connect(&db.url).await.expect("connect");
+    let now = Utc::now();
+    let (org, _) = store
+        .ensure_org("Test", OrgId(Uuid::now_v7()), now)
+        .await
+        .expect("org");
+    let mut users = HashMap::new();
+    let mut tokens = HashMap::new();
+    for role in ROLES {
+        let e = email(role);
+        let req = AddUser {
+            email: &e,
+            name: &format!("Test {}", role.as_str()),
+            role: role.as_str(),
+            locale: "en",
+            password: Some(PASSWORD),
+            source: "test",
+        };
+        let (user, _) = add_user(&store, org.id, &req, None, now)
+            .await
+            .expect("user");
+        let (_, token) = signin::create_token(&store, org.id, &user, "tests", None, "test", now)
+            .await
+            .expect("token");
+        tokens.insert(role, token);
+        users.insert(role, user);
+    }
+    let system = Writing {
+        actor: None,
+        source: "test".into(),
+        now,
+    };
+    let fields: Vec<String> = [
+        "external_id",
+        "kind",
+        "name",
+        "roles",
+        "owner_email",
+        "email",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let party = |key: &str, name: &str, owner: UserRole| {
+        vec![
+            key.to_string(),
+            "organization".to_string(),
+            name.to_string(),
+            "customer".to_string(),
+            email(owner),
+            format!("office@{}.example", key.to_lowercase()),
+        ]
+    };
+    records::write(
+        &store,
+        org.id,
+        ImportKind::Parties,
+        Mode::Create,
+        &fields,
+        vec![
+            party(RM_PARTY, "Rapport Mine GmbH", UserRole::RelationshipManager),
+            party(OTHER_PARTY, "Other Holdings AG", UserRole::Manager),
+        ],
+        &system,
+    )
+    .await
+    .expect("seed parties");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(rapport_web::serve(
+        store.clone(),
+        org.id,
+        settings,
+        listener,
+        async {
+            let _ = stop_rx.await;
+        },
+    ));
+    Server {
+        url,
+        db,
+        store,
+        org: org.id,
+        users,
+        tokens,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        stop: Some(stop_tx),
+        task: Some(task),
+    }
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.url)
+    }
+
+    /// A request as `role` (with its API token), or anonymous.
+    pub fn req(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        role: Option<UserRole>,
+    ) -> reqwest::RequestBuilder {
+        let r = self.client.request(method, self.url(path));
+        match role {
+            Some(role) => r.bearer_auth(&self.tokens[&role]),
+            None => r,
+        }
+    }
+
+    pub fn get(&self, path: &str, role: UserRole) -> reqwest::RequestBuilder {
+        self.req(reqwest::Method::GET, path, Some(role))
+    }
+
+    pub fn post(
+        &self,
+        path: &str,
+        role: UserRole,
+        body: serde_json::Value,
+    ) -> reqwest::RequestBuilder {
+        self.req(reqwest::Method::POST, path, Some(role))
+            .json(&body)
+    }
+
+    pub fn patch(
+        &self,
+        path: &str,
+        role: UserRole,
+        body: serde_json::Value,
+    ) -> reqwest::RequestBuilder {
+        self.req(reqwest::Method::PATCH, path, Some(role))
+            .json(&body)
+    }
+
+    pub fn delete(&self, path: &str, role: UserRole) -> reqwest::RequestBuilder {
+        self.req(reqwest::Method::DELETE, path, Some(role))
+    }
+
+    /// Stops the server, letting requests in flight finish.
+    pub async fn stop(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        if let Some(t) = self.task.take() {
+            let _ = t.await;
+        }
+        self.store.close().await;
+    }
+}
+
+/// Sends a request and returns the status and the body as JSON (`Null` when empty or not JSON).
+pub async fn send(req: reqwest::RequestBuilder) -> (u16, serde_json::Value) {
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let bytes = resp.bytes().await.expect("body");
+    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    (status, json)
+}
+
+/// A response with everything a test looks at.
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    /// The body as JSON (`Null` when empty or not JSON).
+    pub body: serde_json::Value,
+}
+
+impl Reply {
+    /// A header's value as text ("" when absent).
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// Sends a request and keeps status, headers and body.
+pub async fn call(req: reqwest::RequestBuilder) -> Reply {
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.expect("body");
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let body = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    Reply {
+        status,
+        headers,
+        text,
+        body,
+    }
+}
