@@ -31,6 +31,9 @@ use crate::import::{
 /// At most this many records per bulk call.
 pub const MAX_BULK: usize = 1_000;
 
+/// Why a value holding the character U+0000 is refused (PostgreSQL cannot store it in text).
+pub const NUL_REASON: &str = "may not contain the character U+0000";
+
 /// What a write may find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -430,6 +433,10 @@ pub(crate) fn to_record(table: &Table, row: &Row, fields: Vec<String>) -> Stored
 /// The stored row of `kind` for `key`: by id when `key` is a UUID that names one, else by
 /// natural key (for parties, also through the aliases merges leave).
 async fn find_row(tx: &mut Tx, kind: ImportKind, key: &str) -> Result<Option<Row>, StoreError> {
+    if key.contains('\0') {
+        // No key holds it (they are refused on the way in), and PostgreSQL cannot compare it.
+        return Ok(None);
+    }
     let (table, natural) = stored_as(kind);
     if kind == ImportKind::Contacts {
         let Some(person) = Box::pin(find_row(tx, ImportKind::Parties, key)).await? else {
@@ -526,6 +533,22 @@ fn parse(
                 value: None,
                 reason: format!("has {} values for {} fields", values.len(), fields.len()),
             });
+            continue;
+        }
+        // PostgreSQL cannot store U+0000 in text: refuse it here, by field, on both backends.
+        let nul: Vec<RowError> = fields
+            .iter()
+            .zip(&values)
+            .filter(|(_, v)| v.contains('\0'))
+            .map(|(f, _)| RowError {
+                line,
+                column: Some(f.clone()),
+                value: None,
+                reason: NUL_REASON.into(),
+            })
+            .collect();
+        if !nul.is_empty() {
+            errors.extend(nul);
             continue;
         }
         if let Some(c) = key_col.filter(|c| values[*c].trim().is_empty()) {

@@ -67,8 +67,7 @@ pub async fn add_user(
 ) -> Result<(User, Option<String>), UserError> {
     let email = Email::parse(req.email).map_err(|e| UserError::Invalid(e.0))?;
     let role = UserRole::parse(req.role).map_err(|e| UserError::Invalid(e.0))?;
-    let name = rapport_domain::parse_text(req.name, 200)
-        .map_err(|e| UserError::Invalid(format!("name {e}")))?;
+    let name = name_text(req.name, 200, "name")?;
     if !LOCALES.contains(&req.locale) {
         return Err(UserError::Invalid(format!(
             "locale '{}' is not one of en, de, fr, el",
@@ -189,8 +188,7 @@ pub async fn update_user(
     };
     let mut user = before.clone();
     if let Some(name) = &changes.name {
-        user.name = rapport_domain::parse_text(name, 200)
-            .map_err(|e| UserError::Invalid(format!("name {e}")))?;
+        user.name = name_text(name, 200, "name")?;
     }
     if let Some(role) = &changes.role {
         user.role = UserRole::parse(role).map_err(|e| UserError::Invalid(e.0))?;
@@ -237,6 +235,18 @@ pub async fn update_user(
     .await?;
     tx.commit().await?;
     Ok(user)
+}
+
+/// A name (of a user or a token): trimmed, not empty, at most `max` characters, and without
+/// U+0000, which PostgreSQL cannot store.
+pub(crate) fn name_text(input: &str, max: usize, what: &str) -> Result<String, UserError> {
+    if input.contains('\0') {
+        return Err(UserError::Invalid(format!(
+            "{what} {}",
+            crate::records::NUL_REASON
+        )));
+    }
+    rapport_domain::parse_text(input, max).map_err(|e| UserError::Invalid(format!("{what} {e}")))
 }
 
 /// The UI languages a user may choose.

@@ -81,16 +81,15 @@ pub async fn identify(State(state): State<AppState>, mut req: Request, next: Nex
     };
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method {
-        // `None`: no check (token callers; signed-out API calls, refused later anyway).
+        // Sessions must prove the form came from us; token callers need not (no ambient
+        // credential); signed-out requests are checked by the route guard where they are let
+        // through at all (the sign-in and language forms).
         let expected: Option<Option<String>> = match &caller {
             Some(Caller {
                 via: Via::Session { csrf, .. },
                 ..
             }) => Some(Some(csrf.clone())),
-            Some(_) => None,
-            None if req.uri().path().starts_with("/api/") => None,
-            // Signed out: the sign-in forms carry the double-submit cookie's value.
-            None => Some(cookie(req.headers(), PRE_CSRF_COOKIE).map(str::to_string)),
+            _ => None,
         };
         if let Some(expected) = expected {
             match check_csrf(req, expected.as_deref(), state.settings.body_limit).await {
@@ -183,7 +182,7 @@ async fn token_caller(state: &AppState, token: &str) -> Result<Option<Caller>, P
 
 /// Checks the CSRF token of a changing request: the header, or the form field (the body is
 /// read and put back).
-async fn check_csrf(
+pub async fn check_csrf(
     req: Request,
     expected: Option<&str>,
     limit: usize,

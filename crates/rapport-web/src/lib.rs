@@ -54,5 +54,10 @@ pub fn route_table() -> Vec<RouteInfo> {
     routes::table()
 }
 
+/// The OpenAPI 3.1 document the server serves at `/api/v1/openapi.json`.
+pub fn openapi_document() -> serde_json::Value {
+    api::openapi::build(&routes::table())
+}
+
 /// How long in-flight requests get to finish at shutdown before the process stops anyway.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);

@@ -147,8 +147,21 @@ impl Routes {
     }
 }
 
+/// Largest signed-out form (the sign-in and language forms are a few hundred bytes).
+const SIGNED_OUT_FORM_LIMIT: usize = 16 * 1024;
+
 async fn guard(need: Need, api: bool, req: Request, next: Next) -> Response {
     if need == Need::Public {
+        let signed_out_change = req.extensions().get::<Caller>().is_none()
+            && !api
+            && !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+        if signed_out_change {
+            let expected = auth::cookie(req.headers(), auth::PRE_CSRF_COOKIE).map(str::to_string);
+            return match auth::check_csrf(req, expected.as_deref(), SIGNED_OUT_FORM_LIMIT).await {
+                Ok(req) => next.run(req).await,
+                Err(p) => p.into_response(),
+            };
+        }
         return next.run(req).await;
     }
     let Some(caller) = req.extensions().get::<Caller>() else {

@@ -58,13 +58,24 @@ fn every_command_has_help() {
         "merge",
         "audit",
         "demo",
+        "serve",
     ] {
         assert!(top.contains(cmd), "top-level help lists {cmd}");
         let help = ok(&db.url, &[cmd, "--help"]);
         assert!(help.contains("Usage"), "{cmd} --help:\n{help}");
     }
-    for sub in ["add", "list", "disable", "enable"] {
+    for sub in [
+        "add",
+        "list",
+        "disable",
+        "enable",
+        "reset-password",
+        "token",
+    ] {
         ok(&db.url, &["user", sub, "--help"]);
+    }
+    for sub in ["create", "list", "revoke"] {
+        ok(&db.url, &["user", "token", sub, "--help"]);
     }
     let import = ok(&db.url, &["import", "--help"]);
     for flag in [
@@ -188,6 +199,7 @@ async fn export_then_import_round_trips_exactly() {
             &a.url,
             &[
                 "demo",
+                "--no-serve",
                 "--customers",
                 "150",
                 "--seed",
@@ -295,6 +307,7 @@ fn the_demo_is_generated_once_per_org() {
         &db.url,
         &[
             "demo",
+            "--no-serve",
             "--customers",
             "100",
             "--seed",
@@ -309,7 +322,7 @@ fn the_demo_is_generated_once_per_org() {
             && out.contains("users (passwords shown once)"),
         "{out}"
     );
-    let again = ok(&db.url, &["demo", "--customers", "100"]);
+    let again = ok(&db.url, &["demo", "--no-serve", "--customers", "100"]);
     assert!(again.contains("holds data already"), "{again}");
 }
 

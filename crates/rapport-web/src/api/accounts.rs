@@ -63,6 +63,8 @@ fn fields<'a>(
             errors.push(FieldError::new(None, k, "is not a field here"));
         } else if !v.is_string() {
             errors.push(FieldError::new(None, k, "must be a string"));
+        } else if super::fields::holds_nul(v) {
+            errors.push(FieldError::new(None, k, rapport_app::records::NUL_REASON));
         }
     }
     if errors.is_empty() {

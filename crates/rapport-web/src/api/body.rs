@@ -79,6 +79,18 @@ impl Params {
         let pairs = form_pairs(raw.as_bytes()).ok_or_else(|| {
             Problem::bad_request("the query string is not valid UTF-8 or percent-encoding")
         })?;
+        // PostgreSQL cannot compare text holding U+0000; nothing stored holds it anyway.
+        let nul: Vec<FieldError> = pairs
+            .iter()
+            .filter(|(k, v)| k.contains('\0') || v.contains('\0'))
+            .map(|(k, _)| FieldError::new(None, k, rapport_app::records::NUL_REASON))
+            .collect();
+        if !nul.is_empty() {
+            return Err(Problem {
+                status: StatusCode::BAD_REQUEST,
+                ..Problem::invalid(nul)
+            });
+        }
         Ok(Params(pairs))
     }
 

@@ -114,6 +114,9 @@ fn convert(ty: JsonType, v: &Value) -> Result<String, String> {
     if v.is_null() {
         return Ok(String::new());
     }
+    if holds_nul(v) {
+        return Err(rapport_app::records::NUL_REASON.into());
+    }
     let text = |v: &Value| v.as_str().map(str::to_string);
     let out = match ty {
         Text | Email | Date | DateTime => text(v).ok_or("must be a string")?,
@@ -156,6 +159,17 @@ fn convert(ty: JsonType, v: &Value) -> Result<String, String> {
         return Err(format!("is longer than {TEXT_MAX} bytes"));
     }
     Ok(out)
+}
+
+/// Whether a string anywhere in `v` (keys included) holds U+0000, which PostgreSQL cannot
+/// store.
+pub fn holds_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
 }
 
 /// A stored record as the API shows it.
@@ -272,6 +286,13 @@ mod tests {
             Interactions,
             json!({"channel": "call"}),
             Ok(vec![("channel", "call")]),
+        );
+        check(Parties, json!({"name": "a\u{0}b"}), Err(vec!["name"]));
+        check(Parties, json!({"tags": ["\u{0}"]}), Err(vec!["tags"]));
+        check(
+            Parties,
+            json!({"attributes": {"k": {"\u{0}": 1}}}),
+            Err(vec!["attributes"]),
         );
     }
 

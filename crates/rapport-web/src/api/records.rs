@@ -34,10 +34,18 @@ fn writing(caller: &Caller, source: &str) -> Writing {
     }
 }
 
-/// An interaction logged without saying by whom was logged by the caller.
+/// Defaults that name the caller: an interaction logged without saying by whom was logged by
+/// the caller; a relationship manager's new party without an owner is theirs.
 pub fn default_author(kind: ImportKind, caller: &Caller, fields: &mut Vec<(String, String)>) {
-    if kind == ImportKind::Interactions && !fields.iter().any(|(f, _)| f == "user_email") {
-        fields.push(("user_email".into(), caller.user.email.as_str().to_string()));
+    let given = |name: &str| fields.iter().any(|(f, _)| f == name);
+    let me = caller.user.email.as_str().to_string();
+    if kind == ImportKind::Interactions && !given("user_email") {
+        fields.push(("user_email".into(), me));
+    } else if matches!(kind, ImportKind::Parties | ImportKind::Contacts)
+        && caller.user.role == rapport_domain::UserRole::RelationshipManager
+        && !given("owner_email")
+    {
+        fields.push(("owner_email".into(), me));
     }
 }
 

@@ -99,7 +99,7 @@ pub async fn submit(
     let Some(user) = user.filter(|_| checked) else {
         state.throttle.failed(&email, peer.ip(), now);
         tracing::info!(email = %email, address = %peer.ip(), "sign-in refused");
-        return fail(StatusCode::UNAUTHORIZED, page.t("login.failed"));
+        return fail(StatusCode::UNPROCESSABLE_ENTITY, page.t("login.failed"));
     };
     state.throttle.succeeded(&email);
     let session = match signin::start_session(&state.store, state.org, user.id, Utc::now()).await {

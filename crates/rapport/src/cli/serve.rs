@@ -138,6 +138,7 @@ pub async fn serve(
     banner: Option<String>,
 ) -> anyhow::Result<ExitCode> {
     init_logging(resolved.log_format);
+    let stop = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(&resolved.listen)
         .await
         .with_context(|| format!("listening on {}", resolved.listen))?;
@@ -163,7 +164,7 @@ pub async fn serve(
             let _ = stop_rx.await;
         },
     ));
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("shutting down: finishing the requests in flight");
     let _ = stop_tx.send(());
     match tokio::time::timeout(rapport_web::SHUTDOWN_GRACE, server).await {
@@ -176,24 +177,26 @@ pub async fn serve(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Waits for SIGINT or SIGTERM. The handlers are installed when this is called (before the
+/// banner is printed), so a signal sent right after start-up is not lost.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
+        })
+    }
     #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = term => {}
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
 

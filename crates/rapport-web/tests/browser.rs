@@ -1,0 +1,558 @@
+//! End-to-end tests of the web UI in a real browser: headless Chromium, driven through WebDriver,
+//! against the real server on 127.0.0.1:0 over a fresh database per backend. Each test signs in
+//! through the login form, clicks and types as a person would, and checks what the page shows.
+//!
+//! Without Chromium and `chromedriver` the tests pass as skipped, unless
+//! `RAPPORT_REQUIRE_BROWSER=1` (see `rapport_testkit::browser`). Screenshots of the main pages
+//! land in `target/screenshots/` (or `$CARGO_TARGET_DIR/screenshots/`), named
+//! `<backend>-<page>.png`.
+
+mod support;
+
+use rapport_domain::UserRole::{self, Admin, Agent, RelationshipManager, Viewer};
+use rapport_testkit::TestBackend;
+use rapport_testkit::browser::{Browser, BrowserError};
+use serde_json::{Value, json};
+use support::{OTHER_PARTY, RM_PARTY, Server, call, email, servers};
+
+type Outcome = Result<(), BrowserError>;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/// The UI's texts, to compare pages with (key, then en, de, fr, el).
+const MESSAGES: &str = include_str!("../src/ui/messages.tsv");
+
+/// The text of `key` in the language `lang` ("en", "de", "fr" or "el") as messages.tsv has it;
+/// panics when the key or that translation is missing.
+fn text(key: &str, lang: &str) -> &'static str {
+    let column = match lang {
+        "en" => 1,
+        "de" => 2,
+        "fr" => 3,
+        "el" => 4,
+        _ => panic!("no language {lang}"),
+    };
+    let line = MESSAGES
+        .lines()
+        .find(|l| l.split('\t').next() == Some(key))
+        .unwrap_or_else(|| panic!("messages.tsv has no {key}"));
+    match line.split('\t').nth(column) {
+        Some(t) if !t.is_empty() => t,
+        _ => panic!("messages.tsv has no {lang} text for {key}"),
+    }
+}
+
+/// `name` with the backend in front, so screenshots of both backends sit side by side.
+fn shot_name(s: &Server, name: &str) -> String {
+    let backend = match s.db.backend {
+        TestBackend::Sqlite => "sqlite",
+        TestBackend::Postgres => "postgres",
+    };
+    format!("{backend}-{name}")
+}
+
+/// A fresh browser for one backend's run, or `None` when the tests are skipped.
+async fn browser_for(s: &Server) -> Option<Browser> {
+    eprintln!("backend: {:?}", s.db.backend);
+    Browser::start().await
+}
+
+/// Runs `script` (a function body; `return` gives the value) in the page.
+async fn js(b: &Browser, script: &str) -> Result<Value, BrowserError> {
+    match b.client().execute(script, vec![]).await {
+        Ok(value) => Ok(value),
+        Err(source) => Err(BrowserError::Command {
+            action: format!("running `{script}`"),
+            url: b.current_url().await,
+            source,
+        }),
+    }
+}
+
+/// Whether an element matches `selector` on the page as it is now (no waiting).
+async fn exists(b: &Browser, selector: &str) -> Result<bool, BrowserError> {
+    let found = js(
+        b,
+        &format!("return document.querySelector({selector:?}) !== null"),
+    )
+    .await?;
+    Ok(found == json!(true))
+}
+
+/// The HTTP status the page on screen was served with.
+async fn status(b: &Browser) -> Result<u16, BrowserError> {
+    let v = js(
+        b,
+        "return performance.getEntriesByType('navigation')[0].responseStatus",
+    )
+    .await?;
+    Ok(v.as_u64().unwrap_or(0) as u16)
+}
+
+/// The path (and query) of the page on screen.
+async fn path(b: &Browser) -> Result<String, BrowserError> {
+    let v = js(b, "return location.pathname + location.search").await?;
+    Ok(v.as_str().unwrap_or_default().to_string())
+}
+
+/// The rendered texts of every element matching `selector`.
+async fn texts_of(b: &Browser, selector: &str) -> Result<Vec<String>, BrowserError> {
+    let v = js(
+        b,
+        &format!(
+            "return [...document.querySelectorAll({selector:?})].map(e => e.innerText.trim())"
+        ),
+    )
+    .await?;
+    Ok(serde_json::from_value(v).unwrap_or_default())
+}
+
+/// Signs in as `role` through the login form and waits for the first signed-in page.
+async fn sign_in(b: &Browser, s: &Server, role: UserRole) -> Outcome {
+    b.goto(&s.url("/login")).await?;
+    b.fill("#login-email", &email(role)).await?;
+    b.fill("#login-password", support::PASSWORD).await?;
+    b.click("#login-submit").await?;
+    // Only signed-in pages have the main menu.
+    b.wait_for("header.top nav").await?;
+    Ok(())
+}
+
+/// Opens a party's page and waits for it.
+async fn open_party(b: &Browser, s: &Server, key: &str) -> Outcome {
+    b.goto(&s.url(&format!("/parties/{key}"))).await?;
+    b.wait_for("#party-name").await?;
+    Ok(())
+}
+
+/// Logs an interaction on the relationship manager's party through the API, at `at`.
+async fn seed_interaction(s: &Server, at: &str, subject: &str) {
+    let body = json!({
+        "party_external_id": RM_PARTY,
+        "channel": "call",
+        "direction": "outbound",
+        "occurred_at": at,
+        "subject": subject,
+    });
+    let r = call(s.post("/api/v1/interactions", RelationshipManager, body)).await;
+    assert_eq!(r.status, 201, "seeding an interaction: {}", r.text);
+}
+
+/// Picks `code` in the header's language select; its form submits on change (app.js).
+async fn pick_language(b: &Browser, code: &str) -> Outcome {
+    let select = b.wait_for("#language-select").await?;
+    if let Err(source) = select.select_by_value(code).await {
+        return Err(BrowserError::Command {
+            action: format!("choosing language {code}"),
+            url: b.current_url().await,
+            source,
+        });
+    }
+    Ok(())
+}
+
+/// Presses a key (a WebDriver key code such as TAB) on the focused element, or on the page when
+/// nothing has the focus yet.
+async fn press(b: &Browser, key: &str) -> Outcome {
+    let result = match b.client().active_element().await {
+        Ok(element) => element.send_keys(key).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(()),
+        Err(source) => Err(BrowserError::Command {
+            action: "pressing a key".to_string(),
+            url: b.current_url().await,
+            source,
+        }),
+    }
+}
+
+const TAB: &str = "\u{e004}";
+const ENTER: &str = "\u{e007}";
+
+/// Asserts the page does not scroll sideways, naming the elements that stick out if it does.
+async fn assert_no_horizontal_overflow(b: &Browser, what: &str) -> Outcome {
+    let v = js(
+        b,
+        "const w = window.innerWidth;
+         const out = [...document.querySelectorAll('body *')]
+           .filter(e => e.getBoundingClientRect().right > w + 1)
+           .slice(0, 8)
+           .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                + (e.className && e.className.baseVal === undefined ? '.' + e.className : '')
+                + ' right=' + Math.round(e.getBoundingClientRect().right));
+         return [document.documentElement.scrollWidth, w, out];",
+    )
+    .await?;
+    let scroll = v[0].as_f64().unwrap_or(f64::MAX);
+    let width = v[1].as_f64().unwrap_or(0.0);
+    assert!(
+        scroll <= width + 1.0,
+        "{what} is {scroll}px wide in a {width}px window; sticking out: {}",
+        v[2]
+    );
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signing in and logging an interaction
+
+#[tokio::test]
+async fn a_relationship_manager_finds_a_party_and_logs_an_interaction() -> Outcome {
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        // An older entry, so "on top" means the new one sorts first.
+        seed_interaction(&s, "2026-01-05T08:00:00Z", "Older call").await;
+        sign_in(&b, &s, RelationshipManager).await?;
+        assert_eq!(path(&b).await?, "/");
+
+        b.goto(&s.url("/parties")).await?;
+        b.fill("#parties-q", "mine").await?;
+        b.click("#parties-search").await?;
+        // The new page renders the query into the field's attribute; the old one does not.
+        b.wait_for("#parties-q[value='mine']").await?;
+        let names = texts_of(&b, "#parties-table tbody td:first-child").await?;
+        assert_eq!(names, ["Rapport Mine GmbH"]);
+
+        b.click(&format!("#parties-table a[href='/parties/{RM_PARTY}']"))
+            .await?;
+        assert_eq!(b.text_of("#party-name").await?, "Rapport Mine GmbH");
+        assert!(!exists(&b, "#notice").await?);
+
+        let unique = uuid::Uuid::now_v7().simple().to_string();
+        let subject = format!("Renewal call {unique} <b>x</b>");
+        b.fill("#interaction-subject", &subject).await?;
+        b.fill("#interaction-notes", "They want a quote by Friday.")
+            .await?;
+        b.click("#interaction-save").await?;
+
+        assert_eq!(
+            b.text_of("#notice").await?,
+            text("party.interaction_logged", "en")
+        );
+        assert_eq!(
+            path(&b).await?,
+            format!("/parties/{RM_PARTY}?saved=interaction")
+        );
+        let top = "#timeline li:first-child";
+        assert_eq!(b.text_of(&format!("{top} .what")).await?, subject);
+        let detail = b.text_of(&format!("{top} .detail")).await?;
+        assert!(
+            detail.contains("They want a quote by Friday.")
+                && detail.contains(&email(RelationshipManager)),
+            "{detail}"
+        );
+        // The tag in the subject is text, not markup.
+        assert!(!exists(&b, "#timeline b").await?);
+        let when = b.text_of(&format!("{top} .when")).await?;
+        assert!(when.contains(text("timeline.interaction", "en")), "{when}");
+        assert_eq!(
+            texts_of(&b, "#timeline .what").await?,
+            [subject.as_str(), "Older call"]
+        );
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_wrong_password_shows_an_error_and_does_not_sign_in() -> Outcome {
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        b.goto(&s.url("/login")).await?;
+        b.fill("#login-email", &email(RelationshipManager)).await?;
+        b.fill("#login-password", "not the password").await?;
+        b.click("#login-submit").await?;
+
+        assert_eq!(b.text_of("#login-error").await?, text("login.failed", "en"));
+        assert_eq!(status(&b).await?, 422);
+        assert_eq!(path(&b).await?, "/login");
+        assert!(!exists(&b, "header.top nav").await?);
+        // The e-mail stays filled in; the password does not.
+        let email_value = js(&b, "return document.querySelector('#login-email').value").await?;
+        assert_eq!(email_value, json!(email(RelationshipManager)));
+        let password = js(&b, "return document.querySelector('#login-password').value").await?;
+        assert_eq!(password, json!(""));
+
+        // Still signed out: a page that needs a user sends the browser to the login form.
+        b.goto(&s.url("/parties")).await?;
+        b.wait_for("#login-email").await?;
+        assert_eq!(path(&b).await?, "/login?next=%2Fparties");
+        assert!(!exists(&b, "#login-error").await?);
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Languages
+
+#[tokio::test]
+async fn the_language_switch_shows_the_party_page_in_german_and_greek() -> Outcome {
+    /// Texts the party page shows, checked in each language.
+    const KEYS: [&str; 6] = [
+        "nav.dashboard",
+        "nav.parties",
+        "nav.logout",
+        "party.timeline",
+        "party.log_interaction",
+        "timeline.interaction",
+    ];
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        seed_interaction(&s, "2026-03-05T09:30:00Z", "Quarterly review").await;
+        sign_in(&b, &s, RelationshipManager).await?;
+        open_party(&b, &s, RM_PARTY).await?;
+        assert_eq!(js(&b, "return document.documentElement.lang").await?, "en");
+        let when = b.text_of("#timeline li:first-child .when").await?;
+        assert!(when.starts_with("5 Mar 2026 09:30"), "{when}");
+
+        // German, through the select alone: app.js submits the form on change.
+        pick_language(&b, "de").await?;
+        b.wait_for("html[lang='de']").await?;
+        assert_eq!(path(&b).await?, format!("/parties/{RM_PARTY}"));
+        let body = b.text_of("body").await?;
+        for key in KEYS {
+            assert!(body.contains(text(key, "de")), "no German {key}: {body}");
+        }
+        assert_eq!(
+            b.text_of("header.top nav li:first-child").await?,
+            "Übersicht"
+        );
+        assert!(!body.contains("⟨missing text⟩"), "{body}");
+        let when = b.text_of("#timeline li:first-child .when").await?;
+        assert!(when.starts_with("05.03.2026 09:30"), "{when}");
+        b.screenshot(&shot_name(&s, "party-page-de")).await?;
+
+        // Greek, through the switch button as a browser without JavaScript would.
+        js(
+            &b,
+            "document.querySelector('#language-select').removeAttribute('data-autosubmit')",
+        )
+        .await?;
+        pick_language(&b, "el").await?;
+        assert_eq!(js(&b, "return document.documentElement.lang").await?, "de");
+        b.click("#language-form button[type=submit]").await?;
+        b.wait_for("html[lang='el']").await?;
+        assert_eq!(path(&b).await?, format!("/parties/{RM_PARTY}"));
+        let body = b.text_of("body").await?;
+        for key in KEYS {
+            assert!(body.contains(text(key, "el")), "no Greek {key}: {body}");
+        }
+        assert!(body.contains("Πίνακας ελέγχου"), "{body}");
+        let when = b.text_of("#timeline li:first-child .when").await?;
+        assert!(when.starts_with("05/03/2026 09:30"), "{when}");
+        b.screenshot(&shot_name(&s, "party-page-el")).await?;
+
+        // The choice sticks on the next page.
+        b.goto(&s.url("/parties")).await?;
+        b.wait_for("#parties-table").await?;
+        assert_eq!(js(&b, "return document.documentElement.lang").await?, "el");
+        assert_eq!(b.text_of("h1").await?, text("parties.title", "el"));
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a role may not do
+
+#[tokio::test]
+async fn a_viewer_cannot_open_the_new_party_form_or_log_interactions() -> Outcome {
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        sign_in(&b, &s, Viewer).await?;
+        b.goto(&s.url("/parties")).await?;
+        b.wait_for("#parties-table").await?;
+        assert!(!exists(&b, "#new-party").await?);
+
+        b.goto(&s.url("/parties/new")).await?;
+        assert_eq!(b.text_of("h1").await?, text("error.forbidden", "en"));
+        assert_eq!(
+            b.text_of("#message").await?,
+            text("error.forbidden_text", "en")
+        );
+        assert_eq!(status(&b).await?, 403);
+        assert!(!exists(&b, "#party-form, form[action='/parties']").await?);
+
+        for key in [RM_PARTY, OTHER_PARTY] {
+            open_party(&b, &s, key).await?;
+            assert_eq!(status(&b).await?, 200);
+            for form in [
+                "#interaction-form",
+                "#case-form",
+                "#survey-form",
+                "#edit-party",
+            ] {
+                assert!(!exists(&b, form).await?, "a viewer sees {form} on {key}");
+            }
+        }
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn an_agent_cannot_open_the_users_admin_page() -> Outcome {
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        sign_in(&b, &s, Agent).await?;
+        assert!(!exists(&b, "header.top nav a[href='/admin/users']").await?);
+
+        b.goto(&s.url("/admin/users")).await?;
+        assert_eq!(b.text_of("h1").await?, text("error.forbidden", "en"));
+        assert_eq!(
+            b.text_of("#message").await?,
+            text("error.forbidden_text", "en")
+        );
+        assert_eq!(status(&b).await?, 403);
+        assert!(!exists(&b, "#users-table").await?);
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phones and keyboards
+
+#[tokio::test]
+async fn at_phone_width_pages_do_not_scroll_sideways_and_the_menu_works() -> Outcome {
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        // A long unbroken subject is the usual way a timeline pushes a page wider.
+        let long = format!("Follow-up-{}", "x".repeat(80));
+        seed_interaction(&s, "2026-02-01T10:00:00Z", &long).await;
+        b.set_window_size(390, 844).await?;
+        sign_in(&b, &s, RelationshipManager).await?;
+        let width = js(&b, "return window.innerWidth").await?;
+        assert_eq!(width, 390, "the page should be laid out for a phone");
+        assert_no_horizontal_overflow(&b, "the dashboard").await?;
+
+        b.goto(&s.url("/parties")).await?;
+        b.wait_for("#parties-table").await?;
+        assert_no_horizontal_overflow(&b, "the parties list").await?;
+
+        open_party(&b, &s, RM_PARTY).await?;
+        b.wait_for("#interaction-form").await?;
+        assert_no_horizontal_overflow(&b, "the party page").await?;
+        b.screenshot(&shot_name(&s, "party-page-phone")).await?;
+
+        // Every link of the menu is on screen, and it takes the reader where it says.
+        let off_screen = js(
+            &b,
+            "const w = window.innerWidth;
+             return [...document.querySelectorAll('header.top nav a')]
+               .filter(a => { const r = a.getBoundingClientRect();
+                              return r.width === 0 || r.left < 0 || r.right > w + 1; })
+               .map(a => a.getAttribute('href'));",
+        )
+        .await?;
+        assert_eq!(off_screen, json!([]), "menu links off screen");
+        b.click("header.top nav a[href='/parties']").await?;
+        b.wait_for("header.top nav a[href='/parties'][aria-current='page']")
+            .await?;
+        assert_eq!(path(&b).await?, "/parties");
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_first_tab_focuses_the_skip_to_content_link() -> Outcome {
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        sign_in(&b, &s, RelationshipManager).await?;
+        b.goto(&s.url("/parties")).await?;
+        b.wait_for("#parties-table").await?;
+
+        press(&b, TAB).await?;
+        let focused = js(
+            &b,
+            "const e = document.activeElement; const r = e.getBoundingClientRect();
+             return [e.className, e.getAttribute('href'), e.innerText, r.left >= 0 && r.width > 0];",
+        )
+        .await?;
+        assert_eq!(
+            focused,
+            json!(["skip", "#main", text("nav.skip", "en"), true]),
+            "the first Tab should show and focus the skip link"
+        );
+        press(&b, ENTER).await?;
+        let focused = js(&b, "return document.activeElement.id").await?;
+        assert_eq!(
+            focused, "main",
+            "Enter on the skip link moves to the content"
+        );
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Screenshots of the main pages
+
+#[tokio::test]
+async fn screenshots_of_the_main_pages() -> Outcome {
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        seed_interaction(&s, "2026-03-05T09:30:00Z", "Quarterly review").await;
+        b.goto(&s.url("/login")).await?;
+        b.wait_for("#login-email").await?;
+        b.screenshot(&shot_name(&s, "login")).await?;
+
+        sign_in(&b, &s, Admin).await?;
+        b.wait_for("#h-recent").await?;
+        b.screenshot(&shot_name(&s, "dashboard")).await?;
+
+        b.goto(&s.url("/parties")).await?;
+        b.wait_for("#parties-table").await?;
+        b.screenshot(&shot_name(&s, "parties-list")).await?;
+
+        open_party(&b, &s, RM_PARTY).await?;
+        b.wait_for("#timeline li").await?;
+        b.screenshot(&shot_name(&s, "party-page")).await?;
+
+        b.goto(&s.url("/admin/users")).await?;
+        b.wait_for("#users-table").await?;
+        assert_eq!(status(&b).await?, 200);
+        b.screenshot(&shot_name(&s, "admin-users")).await?;
+
+        b.goto(&s.url("/audit")).await?;
+        b.wait_for("#audit-table tbody tr").await?;
+        assert_eq!(status(&b).await?, 200);
+        b.screenshot(&shot_name(&s, "audit-log")).await?;
+
+        b.goto(&s.url("/api/docs")).await?;
+        // Swagger UI has fetched the OpenAPI document once the operations are listed.
+        b.wait_for("#swagger-ui .opblock").await?;
+        b.screenshot(&shot_name(&s, "api-docs")).await?;
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
