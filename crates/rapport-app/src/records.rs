@@ -160,6 +160,15 @@ pub async fn write(
         let errors = outcome.rejected.into_iter().flat_map(|(_, e)| e).collect();
         return Err(RecordError::Invalid(errors));
     }
+    // A record made by a concurrent request after the check above was found by the writer and
+    // changed instead of created: for a create, that is the same conflict.
+    if mode == Mode::Create && outcome.created < keys.len() as u64 {
+        tx.rollback().await?;
+        return Err(RecordError::Conflict(format!(
+            "a record with one of these {} exists already (created just now by another request)",
+            natural_key_field(kind)
+        )));
+    }
     tx.audit(&writer.audit).await?;
     tx.commit().await?;
     Ok(WriteOutcome {

@@ -2132,8 +2132,11 @@ async fn regression_the_nul_character_is_refused_not_a_server_error() {
     }
 }
 
+/// Two creates of one key at the same time on PostgreSQL both answered 201: the second found
+/// the first's record only when writing and changed it, so one caller's record was silently
+/// replaced by the other's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_creates_of_one_key_give_one_record_and_conflicts_never_errors() {
+async fn regression_concurrent_creates_of_one_key_overwrote_each_other() {
     for s in servers().await {
         let mut tasks = Vec::new();
         for i in 0..16 {
@@ -2151,11 +2154,19 @@ async fn concurrent_creates_of_one_key_give_one_record_and_conflicts_never_error
             tasks.push(tokio::spawn(call(other)));
         }
         let mut statuses = std::collections::BTreeMap::new();
+        let mut winners = Vec::new();
         for t in tasks {
             let r = t.await.expect("task");
+            assert!(r.status < 500, "{}", r.text);
+            if r.status == 201 && r.body["external_id"] == "RACE" {
+                winners.push(r.body);
+            }
             *statuses.entry(r.status).or_insert(0) += 1;
         }
-        assert_eq!(statuses, [(201, 17), (409, 15)].into(), "{statuses:?}");
+        let backend = s.db.backend;
+        assert_eq!(statuses, [(201, 17), (409, 15)].into(), "{backend:?}");
+        let stored = call(s.get("/api/v1/parties/RACE", Viewer)).await;
+        assert_eq!(winners, [stored.body], "{backend:?}");
         assert_eq!(all_pages(&s, "/api/v1/interactions", 200).await.len(), 16);
         s.stop().await;
     }
