@@ -134,7 +134,35 @@ pub async fn write(
     }
     let pending = parse(kind, fields, records, who.now)?;
     let mut tx = store.begin(org).await?;
-    let stored = stored_by_key(&mut tx, kind, &pending).await?;
+    let result = write_in(&mut tx, kind, mode, fields, pending, who).await;
+    finish(tx, result).await
+}
+
+/// Commits a write transaction when the write went through, else rolls it back.
+async fn finish<T>(tx: Tx, result: Result<T, RecordError>) -> Result<T, RecordError> {
+    match result {
+        Ok(v) => {
+            tx.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            tx.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+/// Writes parsed records in `tx` (which the caller commits), with the permission checks and
+/// audit entries.
+async fn write_in(
+    tx: &mut Tx,
+    kind: ImportKind,
+    mode: Mode,
+    fields: &[String],
+    pending: Vec<Pending>,
+    who: &Writing,
+) -> Result<WriteOutcome, RecordError> {
+    let stored = stored_by_key(tx, kind, &pending).await?;
     if mode == Mode::Create
         && let Some(p) = pending.iter().find(|p| stored.contains_key(&p.key))
     {
@@ -145,7 +173,7 @@ pub async fn write(
         )));
     }
     if let Some(actor) = who.actor {
-        check_writes(&mut tx, kind, actor, &pending, &stored, fields).await?;
+        check_writes(tx, kind, actor, &pending, &stored, fields).await?;
     }
     let keys: Vec<String> = pending.iter().map(|p| p.key.clone()).collect();
     let opts = ImportOptions {
@@ -153,24 +181,21 @@ pub async fn write(
         source: who.source.clone(),
         ..ImportOptions::new(kind, who.now)
     };
-    let mut writer = Writer::new(&opts, &mut tx).await?;
-    let outcome = writer.write_batch(&mut tx, pending).await?;
+    let mut writer = Writer::new(&opts, tx).await?;
+    let outcome = writer.write_batch(tx, pending).await?;
     if !outcome.rejected.is_empty() {
-        tx.rollback().await?;
         let errors = outcome.rejected.into_iter().flat_map(|(_, e)| e).collect();
         return Err(RecordError::Invalid(errors));
     }
     // A record made by a concurrent request after the check above was found by the writer and
     // changed instead of created: for a create, that is the same conflict.
     if mode == Mode::Create && outcome.created < keys.len() as u64 {
-        tx.rollback().await?;
         return Err(RecordError::Conflict(format!(
             "a record with one of these {} exists already (created just now by another request)",
             natural_key_field(kind)
         )));
     }
     tx.audit(&writer.audit).await?;
-    tx.commit().await?;
     Ok(WriteOutcome {
         created: outcome.created,
         updated: outcome.updated,
@@ -200,28 +225,58 @@ pub async fn update(
             reason: "the key of a record cannot change (create a new record instead)".into(),
         }]));
     }
-    let mut tx = store.begin_read(org).await?;
-    let current = get(&mut tx, kind, key).await?;
-    tx.rollback().await?;
-    let Some(current) = current else {
-        return Err(not_found(kind, key));
-    };
     let names: Vec<String> = kind.fields().iter().map(|f| f.name.to_string()).collect();
-    let mut values = current.fields;
-    for (field, value) in changes {
-        match names.iter().position(|n| n == field) {
-            Some(i) => values[i] = value.clone(),
-            None => {
-                return Err(RecordError::Invalid(vec![RowError {
-                    line: 1,
-                    column: Some(field.clone()),
-                    value: None,
-                    reason: format!("{kind} have no field {field}"),
-                }]));
+    if let Some((field, _)) = changes.iter().find(|(f, _)| !names.contains(f)) {
+        return Err(RecordError::Invalid(vec![RowError {
+            line: 1,
+            column: Some(field.clone()),
+            value: None,
+            reason: format!("{kind} have no field {field}"),
+        }]));
+    }
+    if !writable(kind) {
+        return Err(RecordError::Forbidden(format!(
+            "{kind} are written with `rapport import {kind}` or the bulk import, not one by one"
+        )));
+    }
+    // The stored values are read in the writing transaction with the row locked, so a change
+    // another request makes meanwhile is not written back over with what was read before it.
+    let mut tx = store.begin(org).await?;
+    let result = async {
+        let Some(mut current) = get(&mut tx, kind, key).await? else {
+            return Err(not_found(kind, key));
+        };
+        if lock_row(&mut tx, kind, current.id).await? {
+            // Read again: what was read before the lock may have changed meanwhile.
+            match get(&mut tx, kind, key).await? {
+                Some(fresh) => current = fresh,
+                None => return Err(not_found(kind, key)),
             }
         }
+        let mut values = current.fields;
+        for (field, value) in changes {
+            if let Some(i) = names.iter().position(|n| n == field) {
+                values[i] = value.clone();
+            }
+        }
+        let pending = parse(kind, &names, vec![values], who.now)?;
+        write_in(&mut tx, kind, Mode::Upsert, &names, pending, who).await
     }
-    write(store, org, kind, Mode::Upsert, &names, vec![values], who).await
+    .await;
+    finish(tx, result).await
+}
+
+/// Locks the stored row with this id against other writers until the transaction ends; `false`
+/// when the kind's rows have no id to lock by. SQLite's writers queue at `BEGIN` already; on
+/// PostgreSQL an update that changes nothing (`SET id = id`) takes the row lock, the portable
+/// form of `SELECT … FOR UPDATE`.
+async fn lock_row(tx: &mut Tx, kind: ImportKind, id: Uuid) -> Result<bool, StoreError> {
+    let (table, _) = stored_as(kind);
+    if table.key != ["id"] || id.is_nil() {
+        return Ok(false);
+    }
+    tx.reassign(table, "id", id, id).await?;
+    Ok(true)
 }
 
 /// The record of `kind` whose natural key (or id) is `key`.

@@ -204,6 +204,12 @@ pub async fn update_user(
     if let Some(d) = changes.disabled {
         user.disabled = d;
     }
+    // Nobody locks themselves out: their own role and account stay as they are.
+    if actor == Some(before.id) && (user.role != before.role || (user.disabled && !before.disabled)) {
+        return Err(UserError::Invalid(
+            "you cannot change your own role or disable your own account; ask another admin".into(),
+        ));
+    }
     let was_admin = before.role == UserRole::Admin && !before.disabled;
     let is_admin = user.role == UserRole::Admin && !user.disabled;
     if was_admin && !is_admin {

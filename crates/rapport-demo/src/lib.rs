@@ -14,6 +14,7 @@
 //! follow each customer's fate; about 1% of the customers are planted duplicates.
 
 mod bench;
+mod bench_touchpoints;
 mod calendar;
 mod catalog;
 mod contacts;
@@ -35,6 +36,7 @@ mod tasks;
 mod tests;
 
 pub use bench::write_bench_orders;
+pub use bench_touchpoints::{bench_party_id, write_bench_interactions, write_bench_parties};
 
 use chrono::NaiveDate;
 
