@@ -13,7 +13,9 @@ EXAMPLES=${SCHEMATHESIS_EXAMPLES:-15}
 PORT=${SCHEMATHESIS_PORT:-18282}
 
 if ! "$VENV/bin/schemathesis" --version 2>/dev/null | grep -q "$VERSION"; then
-  python3 -m venv "$VENV"
+  python3 -m venv "$VENV" || {
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv && python3 -m venv "$VENV"
+  }
   "$VENV/bin/pip" install -q --disable-pip-version-check "schemathesis==$VERSION"
 fi
 cargo build -q -p rapport
