@@ -95,6 +95,9 @@ pub async fn render_with(
     page: &[Row],
 ) -> Result<Vec<Vec<String>>, StoreError> {
     let (table, _) = stored_as(kind);
+    if matches!(kind, ImportKind::Contracts | ImportKind::Orders) {
+        names.need_products(tx).await?;
+    }
     Ok(match kind {
         ImportKind::Parties => parties(tx, names, page).await?,
         ImportKind::Contacts => contacts(tx, names, page).await?,
@@ -107,11 +110,15 @@ pub async fn render_with(
 }
 
 /// Turns ids back into the names files use: party external ids, user e-mails, product skus.
+/// Products are loaded when a kind first needs them; parties as pages refer to them.
 pub struct Names {
     users: HashMap<Uuid, String>,
-    products: HashMap<Uuid, String>,
+    products: Option<HashMap<Uuid, String>>,
     parties: HashMap<Uuid, String>,
 }
+
+/// Party names kept at most (an export forgets them page by page beyond this).
+const KNOWN_PARTIES: usize = 100_000;
 
 impl Names {
     pub async fn load(tx: &mut Tx) -> Result<Names, StoreError> {
@@ -121,19 +128,32 @@ impl Names {
             .into_iter()
             .map(|u| (u.id.as_uuid(), u.email.as_str().to_string()))
             .collect();
-        let products = crate::import::product_ids(tx)
-            .await?
-            .into_iter()
-            .map(|(sku, id)| (id, sku))
-            .collect();
         Ok(Names {
             users,
-            products,
+            products: None,
             parties: HashMap::new(),
         })
     }
 
-    /// Loads the external ids of the parties a page refers to (the map is per page).
+    async fn need_products(&mut self, tx: &mut Tx) -> Result<(), StoreError> {
+        if self.products.is_none() {
+            self.products = Some(
+                crate::import::product_ids(tx)
+                    .await?
+                    .into_iter()
+                    .map(|(sku, id)| (id, sku))
+                    .collect(),
+            );
+        }
+        Ok(())
+    }
+
+    /// Tells the names a party's external id (so rendering its own records asks no query).
+    pub fn know_party(&mut self, id: Uuid, external_id: &str) {
+        self.parties.insert(id, external_id.to_string());
+    }
+
+    /// Loads the external ids of the parties a page refers to.
     async fn learn_parties(
         &mut self,
         tx: &mut Tx,
@@ -152,9 +172,15 @@ impl Names {
     }
 
     async fn learn_party_ids(&mut self, tx: &mut Tx, mut ids: Vec<Uuid>) -> Result<(), StoreError> {
+        ids.retain(|id| !self.parties.contains_key(id));
+        if ids.is_empty() {
+            return Ok(());
+        }
         ids.sort();
         ids.dedup();
-        self.parties.clear();
+        if self.parties.len() + ids.len() > KNOWN_PARTIES {
+            self.parties.clear();
+        }
         let values: Vec<Value> = ids.into_iter().map(Value::Uuid).collect();
         let (id, ext) = (PARTIES.col("id"), PARTIES.col("external_id"));
         for row in tx.fetch_in(&PARTIES, "id", &values).await? {
@@ -179,7 +205,7 @@ impl Names {
 
     fn product(&self, v: &Value) -> String {
         v.as_uuid()
-            .and_then(|id| self.products.get(&id).cloned())
+            .and_then(|id| self.products.as_ref()?.get(&id).cloned())
             .unwrap_or_default()
     }
 }

@@ -55,6 +55,7 @@ pub async fn load(tx: &mut Tx, key: &str) -> Result<Option<Party360>, StoreError
     };
     let id = party.id;
     let mut names = Names::load(tx).await?;
+    names.know_party(id, &party.fields[0]);
     let section = async |tx: &mut Tx,
                          names: &mut Names,
                          kind: ImportKind,

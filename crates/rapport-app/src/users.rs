@@ -205,7 +205,8 @@ pub async fn update_user(
         user.disabled = d;
     }
     // Nobody locks themselves out: their own role and account stay as they are.
-    if actor == Some(before.id) && (user.role != before.role || (user.disabled && !before.disabled)) {
+    if actor == Some(before.id) && (user.role != before.role || (user.disabled && !before.disabled))
+    {
         return Err(UserError::Invalid(
             "you cannot change your own role or disable your own account; ask another admin".into(),
         ));

@@ -15,7 +15,11 @@ use rapport_testkit::browser::{Browser, BrowserError};
 use serde_json::{Value, json};
 use support::{OTHER_PARTY, RM_PARTY, Server, call, email, servers};
 
-type Outcome = Result<(), BrowserError>;
+/// What a helper step gives back.
+type Step = Result<(), BrowserError>;
+
+/// What a test gives back: the error boxed, as [`BrowserError`] is too large to return bare.
+type Outcome = Result<(), Box<BrowserError>>;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -109,7 +113,7 @@ async fn texts_of(b: &Browser, selector: &str) -> Result<Vec<String>, BrowserErr
 }
 
 /// Signs in as `role` through the login form and waits for the first signed-in page.
-async fn sign_in(b: &Browser, s: &Server, role: UserRole) -> Outcome {
+async fn sign_in(b: &Browser, s: &Server, role: UserRole) -> Step {
     b.goto(&s.url("/login")).await?;
     b.fill("#login-email", &email(role)).await?;
     b.fill("#login-password", support::PASSWORD).await?;
@@ -120,7 +124,7 @@ async fn sign_in(b: &Browser, s: &Server, role: UserRole) -> Outcome {
 }
 
 /// Opens a party's page and waits for it.
-async fn open_party(b: &Browser, s: &Server, key: &str) -> Outcome {
+async fn open_party(b: &Browser, s: &Server, key: &str) -> Step {
     b.goto(&s.url(&format!("/parties/{key}"))).await?;
     b.wait_for("#party-name").await?;
     Ok(())
@@ -140,7 +144,7 @@ async fn seed_interaction(s: &Server, at: &str, subject: &str) {
 }
 
 /// Picks `code` in the header's language select; its form submits on change (app.js).
-async fn pick_language(b: &Browser, code: &str) -> Outcome {
+async fn pick_language(b: &Browser, code: &str) -> Step {
     let select = b.wait_for("#language-select").await?;
     if let Err(source) = select.select_by_value(code).await {
         return Err(BrowserError::Command {
@@ -154,7 +158,7 @@ async fn pick_language(b: &Browser, code: &str) -> Outcome {
 
 /// Presses a key (a WebDriver key code such as TAB) on the focused element, or on the page when
 /// nothing has the focus yet.
-async fn press(b: &Browser, key: &str) -> Outcome {
+async fn press(b: &Browser, key: &str) -> Step {
     let result = match b.client().active_element().await {
         Ok(element) => element.send_keys(key).await,
         Err(e) => Err(e),
@@ -173,7 +177,7 @@ const TAB: &str = "\u{e004}";
 const ENTER: &str = "\u{e007}";
 
 /// Asserts the page does not scroll sideways, naming the elements that stick out if it does.
-async fn assert_no_horizontal_overflow(b: &Browser, what: &str) -> Outcome {
+async fn assert_no_horizontal_overflow(b: &Browser, what: &str) -> Step {
     let v = js(
         b,
         "const w = window.innerWidth;

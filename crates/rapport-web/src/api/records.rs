@@ -320,7 +320,9 @@ pub async fn create(
     .map_err(|e| record_problem(e, false))?;
     let key = outcome.keys.first().cloned().unwrap_or_default();
     let rec = read_back(&state, k, &key).await?;
-    let location = format!("{}/{}", k.path, crate::auth::encode_component(&key));
+    // One path segment: a '/' in the key is encoded too (the component encoder keeps it).
+    let segment = crate::auth::encode_component(&key).replace('/', "%2F");
+    let location = format!("{}/{segment}", k.path);
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],

@@ -263,3 +263,29 @@ async fn regression_concurrent_patches_wrote_back_stale_fields() {
         s.stop().await;
     }
 }
+
+/// The Location of a record whose key holds a '/' pointed at a path no route serves (the '/'
+/// was left unencoded), so following it gave 404.
+#[tokio::test]
+async fn regression_the_location_of_a_key_with_a_slash_was_not_found() {
+    for s in servers().await {
+        for key in ["a/b", "a/../b", "a?b#c d%", "ü-1", "a+b", "a%2Fb"] {
+            let r = call(s.post(
+                "/api/v1/parties",
+                Manager,
+                json!({"external_id": key, "name": "Slash AG"}),
+            ))
+            .await;
+            assert_eq!(r.status, 201, "{key}: {}", r.text);
+            let location = r.header("location").to_string();
+            let got = call(s.get(&location, Viewer)).await;
+            assert_eq!(got.status, 200, "{key}: {location}");
+            assert_eq!(got.body["external_id"], key);
+            let r = call(s.patch(&location, Manager, json!({"city": "Wien"}))).await;
+            assert_eq!(r.body["city"], "Wien", "{key}: {location}");
+            let r = call(s.delete(&location, Manager)).await;
+            assert_eq!(r.status, 204, "{key}: {location}");
+        }
+        s.stop().await;
+    }
+}
