@@ -8,5 +8,5 @@ request = function()
   local body = string.format(
     '{"party_external_id":"A%07d","channel":"call","direction":"inbound","occurred_at":"2026-11-23T10:00:00Z","subject":"benchmark call","sentiment":1}',
     math.random(1, parties))
-  return wrk.format(nil, nil, nil, body)
+  return wrk.format("POST", "/api/v1/interactions", nil, body)
 end

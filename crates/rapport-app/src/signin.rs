@@ -67,7 +67,12 @@ pub async fn find_user(store: &Store, org: OrgId, email: &str) -> Result<Option<
         return Ok(None);
     };
     let mut tx = store.begin_read(org).await?;
-    let user = tx.find_user_by_email(&email).await?;
+    let mut user = tx.find_user_by_email(&email).await?;
+    if user.is_none()
+        && let Ok(lower) = Email::parse(&email.as_str().to_lowercase())
+    {
+        user = tx.find_user_by_email(&lower).await?;
+    }
     tx.rollback().await?;
     Ok(user)
 }

@@ -65,7 +65,8 @@ pub async fn add_user(
     actor: Option<UserId>,
     now: DateTime<Utc>,
 ) -> Result<(User, Option<String>), UserError> {
-    let email = Email::parse(req.email).map_err(|e| UserError::Invalid(e.0))?;
+    // Sign-in e-mails are matched without regard to case: stored in lower case.
+    let email = Email::parse(&req.email.to_lowercase()).map_err(|e| UserError::Invalid(e.0))?;
     let role = UserRole::parse(req.role).map_err(|e| UserError::Invalid(e.0))?;
     let name = name_text(req.name, 200, "name")?;
     if !LOCALES.contains(&req.locale) {

@@ -18,7 +18,10 @@ fn main() -> std::io::Result<()> {
     };
     let dir = Path::new(dir);
     let file = |name: &str| -> std::io::Result<std::io::BufWriter<std::fs::File>> {
-        Ok(std::io::BufWriter::with_capacity(1 << 20, std::fs::File::create(dir.join(name))?))
+        Ok(std::io::BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(dir.join(name))?,
+        ))
     };
     let mut w = file("parties.csv")?;
     rapport_demo::write_bench_parties(&mut w, parties, seed)?;

@@ -10,7 +10,14 @@ use crate::calendar::push_date;
 use crate::rng::{Rng, Stream};
 
 const CITIES: [&str; 8] = [
-    "Berlin", "Hamburg", "München", "Lyon", "Paris", "Αθήνα", "Wien", "Zürich",
+    "Berlin",
+    "Hamburg",
+    "München",
+    "Lyon",
+    "Paris",
+    "Αθήνα",
+    "Wien",
+    "Zürich",
 ];
 const CHANNELS: [&str; 6] = ["call", "email", "meeting", "visit", "chat", "letter"];
 
@@ -54,7 +61,11 @@ pub fn write_bench_interactions<W: Write>(
         let day = start + Duration::days(rng.below(6 * 365) as i64);
         line.push_str(&format!("I{n:09},{},", bench_party_id(party)));
         line.push_str(CHANNELS[rng.index(CHANNELS.len())]);
-        line.push_str(if rng.below(2) == 0 { ",inbound," } else { ",outbound," });
+        line.push_str(if rng.below(2) == 0 {
+            ",inbound,"
+        } else {
+            ",outbound,"
+        });
         push_date(&mut line, day);
         line.push_str(&format!(
             "T{:02}:{:02}:00Z,Follow-up {n},{}\n",

@@ -341,6 +341,10 @@ impl ExternalId {
                 "external id '{s}' is too long or holds control characters"
             )));
         }
+        // "." and ".." cannot stand in a URL path (clients resolve them away).
+        if s == "." || s == ".." {
+            return Err(ParseError::new(format!("external id '{s}' is not usable")));
+        }
         Ok(Self(s.to_string()))
     }
 
@@ -394,6 +398,15 @@ pub fn parse_country(input: &str) -> Result<String, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn external_ids_that_urls_cannot_carry_are_refused() {
+        assert!(ExternalId::parse("C-1/2").is_ok());
+        for bad in ["", " ", ".", "..", "a\u{0}b"] {
+            assert!(ExternalId::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(ExternalId::parse(" ...").unwrap().as_str(), "...");
+    }
 
     #[test]
     fn emails() {

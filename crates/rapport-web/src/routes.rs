@@ -224,6 +224,7 @@ pub fn app(state: AppState) -> Router {
     declare()
         .router
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(from_fn_with_state(state.clone(), auth::identify))
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn_with_state(state.clone(), security::around))
@@ -232,6 +233,19 @@ pub fn app(state: AppState) -> Router {
             Problem::internal().into_response()
         }))
         .with_state(state)
+}
+
+async fn method_not_allowed(req: Request) -> Response {
+    let detail = format!("{} is not a method of {}", req.method(), req.uri().path());
+    let mut resp = Problem::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, detail).into_response();
+    if !req.uri().path().starts_with("/api/") {
+        resp = (
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method not allowed\n",
+        )
+            .into_response();
+    }
+    resp
 }
 
 async fn not_found(req: Request) -> Response {

@@ -79,6 +79,11 @@ fn hidden(html: &str, name: &str) -> String {
 async fn signing_in_sets_a_safe_session_cookie_and_signing_out_ends_it() {
     for server in servers().await {
         let b = Browser::new();
+        // E-mails are matched regardless of case.
+        let upper = Browser::new()
+            .sign_in(&server, &email(UserRole::Manager).to_uppercase(), PASSWORD)
+            .await;
+        assert_eq!(upper.status(), 303);
         let resp = b
             .sign_in(&server, &email(UserRole::Manager), PASSWORD)
             .await;

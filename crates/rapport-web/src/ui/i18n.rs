@@ -65,7 +65,14 @@ mod tests {
                         let rest = &text[i + 3..];
                         if let Some(end) = rest.find('"') {
                             let key = &rest[..end];
-                            if key.contains('.') && !key.contains(' ') {
+                            let is_key = key.contains('.')
+                                && key.bytes().all(|b| {
+                                    b.is_ascii_lowercase()
+                                        || b.is_ascii_digit()
+                                        || b == b'_'
+                                        || b == b'.'
+                                });
+                            if is_key {
                                 used.push((path.display().to_string(), key.to_string()));
                             }
                         }
