@@ -399,16 +399,7 @@ pub async fn reset_password(
     now: DateTime<Utc>,
 ) -> Result<Option<String>, UserError> {
     let email = Email::parse(email).map_err(|e| UserError::Invalid(e.0))?;
-    let generated = password.is_none().then(generate_password);
-    let password = password
-        .map(str::to_string)
-        .or(generated.clone())
-        .unwrap_or_default();
-    if password.chars().count() < 12 {
-        return Err(UserError::Invalid(
-            "a password needs at least 12 characters".into(),
-        ));
-    }
+    let (password, generated) = crate::users::choose_password(password)?;
     let hash = hash_password(&password)?;
     let mut tx = store.begin(org).await?;
     let Some(mut user) = tx.find_user_by_email(&email).await? else {
@@ -421,17 +412,14 @@ pub async fn reset_password(
     tx.save_user(&user).await?;
     tx.delete_where(&SESSIONS, "user_id", &Value::Uuid(user.id.as_uuid()))
         .await?;
-    tx.audit(&[AuditEntry {
-        id: AuditId(Uuid::now_v7()),
-        at: now,
-        user: actor,
-        source: source.to_string(),
-        entity: "users".into(),
-        entity_id: Some(email.as_str().to_string()),
-        action: "reset-password".into(),
-        before: None,
-        after: None,
-    }])
+    tx.audit(&[crate::users::user_audit(
+        &email,
+        "reset-password",
+        (actor, source),
+        now,
+        None,
+        None,
+    )])
     .await?;
     tx.commit().await?;
     Ok(generated)

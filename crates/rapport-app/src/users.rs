@@ -57,6 +57,44 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
     })
 }
 
+/// The password to set: the given one (at least 12 characters) or a generated one, which is
+/// also returned so it can be shown once.
+pub(crate) fn choose_password(given: Option<&str>) -> Result<(String, Option<String>), UserError> {
+    let generated = given.is_none().then(generate_password);
+    let password = given
+        .map(str::to_string)
+        .or(generated.clone())
+        .unwrap_or_default();
+    if password.chars().count() < 12 {
+        return Err(UserError::Invalid(
+            "a password needs at least 12 characters".into(),
+        ));
+    }
+    Ok((password, generated))
+}
+
+/// An audit entry about the user with `email`.
+pub(crate) fn user_audit(
+    email: &Email,
+    action: &str,
+    who: (Option<UserId>, &str),
+    now: DateTime<Utc>,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+) -> AuditEntry {
+    AuditEntry {
+        id: AuditId(Uuid::now_v7()),
+        at: now,
+        user: who.0,
+        source: who.1.to_string(),
+        entity: "users".into(),
+        entity_id: Some(email.as_str().to_string()),
+        action: action.to_string(),
+        before,
+        after,
+    }
+}
+
 /// Adds a user; returns it with the password when one was generated.
 pub async fn add_user(
     store: &Store,
@@ -75,17 +113,7 @@ pub async fn add_user(
             req.locale
         )));
     }
-    let generated = req.password.is_none().then(generate_password);
-    let password = req
-        .password
-        .map(str::to_string)
-        .or(generated.clone())
-        .unwrap_or_default();
-    if password.chars().count() < 12 {
-        return Err(UserError::Invalid(
-            "a password needs at least 12 characters".into(),
-        ));
-    }
+    let (password, generated) = choose_password(req.password)?;
     let user = NewUser {
         id: UserId(Uuid::now_v7()),
         email,
@@ -100,17 +128,14 @@ pub async fn add_user(
         StoreError::Invalid(m) => UserError::Invalid(m),
         other => UserError::Store(other),
     })?;
-    tx.audit(&[AuditEntry {
-        id: AuditId(Uuid::now_v7()),
-        at: now,
-        user: actor,
-        source: req.source.into(),
-        entity: "users".into(),
-        entity_id: Some(user.email.as_str().to_string()),
-        action: "create".into(),
-        before: None,
-        after: Some(serde_json::json!({"email": user.email.as_str(), "name": user.name, "role": user.role.as_str(), "locale": user.locale})),
-    }])
+    tx.audit(&[user_audit(
+        &user.email,
+        "create",
+        (actor, req.source),
+        now,
+        None,
+        Some(serde_json::json!({"email": user.email.as_str(), "name": user.name, "role": user.role.as_str(), "locale": user.locale})),
+    )])
     .await?;
     let stored = tx
         .find_user_by_email(&user.email)
@@ -143,17 +168,14 @@ pub async fn set_disabled(
             email.as_str()
         )));
     }
-    tx.audit(&[AuditEntry {
-        id: AuditId(Uuid::now_v7()),
-        at: now,
-        user: None,
-        source: "cli".into(),
-        entity: "users".into(),
-        entity_id: Some(email.as_str().to_string()),
-        action: if disabled { "disable" } else { "enable" }.into(),
-        before: Some(serde_json::json!({"disabled": !disabled})),
-        after: Some(serde_json::json!({"disabled": disabled})),
-    }])
+    tx.audit(&[user_audit(
+        &email,
+        if disabled { "disable" } else { "enable" },
+        (None, "cli"),
+        now,
+        Some(serde_json::json!({"disabled": !disabled})),
+        Some(serde_json::json!({"disabled": disabled})),
+    )])
     .await?;
     tx.commit().await?;
     Ok(())
@@ -229,17 +251,14 @@ pub async fn update_user(
     }
     tx.save_user(&user).await?;
     let view = |u: &User| serde_json::json!({"name": u.name, "role": u.role.as_str(), "locale": u.locale, "disabled": u.disabled});
-    tx.audit(&[AuditEntry {
-        id: AuditId(Uuid::now_v7()),
-        at: now,
-        user: actor,
-        source: source.to_string(),
-        entity: "users".into(),
-        entity_id: Some(email.as_str().to_string()),
-        action: "update".into(),
-        before: Some(view(&before)),
-        after: Some(view(&user)),
-    }])
+    tx.audit(&[user_audit(
+        &email,
+        "update",
+        (actor, source),
+        now,
+        Some(view(&before)),
+        Some(view(&user)),
+    )])
     .await?;
     tx.commit().await?;
     Ok(user)
