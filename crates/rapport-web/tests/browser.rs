@@ -9,7 +9,7 @@
 
 mod support;
 
-use rapport_domain::UserRole::{self, Admin, Agent, RelationshipManager, Viewer};
+use rapport_domain::UserRole::{self, Admin, Agent, Manager, RelationshipManager, Viewer};
 use rapport_testkit::TestBackend;
 use rapport_testkit::browser::{Browser, BrowserError};
 use serde_json::{Value, json};
@@ -276,6 +276,40 @@ async fn a_relationship_manager_finds_a_party_and_logs_an_interaction() -> Outco
             texts_of(&b, "#timeline .what").await?,
             [subject.as_str(), "Older call"]
         );
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
+
+/// Typing in the search box narrows the list in place (htmx, under the page's CSP): no reload,
+/// and the address follows the search.
+#[tokio::test]
+async fn typing_in_the_search_narrows_the_list_in_place() -> Outcome {
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        sign_in(&b, &s, Manager).await?;
+        b.goto(&s.url("/parties")).await?;
+        let all = texts_of(&b, "#parties-table tbody td:first-child").await?;
+        assert!(all.len() >= 2, "{all:?}");
+        js(&b, "window.__notReloaded = true; return true").await?;
+        b.fill("#parties-q", "holdings").await?;
+        let mut names = Vec::new();
+        for _ in 0..100 {
+            names = texts_of(&b, "#parties-table tbody td:first-child").await?;
+            if names == ["Other Holdings AG"] {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(names, ["Other Holdings AG"]);
+        assert_eq!(
+            js(&b, "return window.__notReloaded === true").await?,
+            Value::Bool(true)
+        );
+        assert!(b.current_url().await.contains("q=holdings"));
         b.close().await?;
         s.stop().await;
     }
