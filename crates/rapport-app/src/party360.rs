@@ -50,11 +50,19 @@ fn about(column: &'static str, party: Uuid, sort: &'static str, limit: usize) ->
 
 /// The 360 of the party with external id (or id) `key`; `None` if there is none.
 pub async fn load(tx: &mut Tx, key: &str) -> Result<Option<Party360>, StoreError> {
-    let Some(party) = records::get(tx, ImportKind::Parties, key).await? else {
+    let Some(row) = records::find_row(tx, ImportKind::Parties, key).await? else {
         return Ok(None);
     };
-    let id = party.id;
     let mut names = Names::load(tx).await?;
+    let Some(fields) = render_with(tx, &mut names, ImportKind::Parties, std::slice::from_ref(&row))
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Ok(None);
+    };
+    let party = records::to_record(&PARTIES, &row, fields);
+    let id = party.id;
     names.know_party(id, &party.fields[0]);
     let section = async |tx: &mut Tx,
                          names: &mut Names,

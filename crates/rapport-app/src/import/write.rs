@@ -85,20 +85,37 @@ pub(crate) async fn product_lookup(tx: &mut Tx) -> Result<HashMap<String, Uuid>,
 }
 
 impl Writer {
+    /// A writer for `opts.kind`, with the lookup tables that kind refers to (only those: a
+    /// one-record write from the API should not read the product catalogue it never names).
     pub(crate) async fn new(opts: &ImportOptions, tx: &mut Tx) -> Result<Writer, StoreError> {
-        let reasons = tx
-            .fetch_page(&CANCELLATION_REASONS, None, 100_000)
-            .await?
-            .into_iter()
-            .filter_map(|r| r[0].as_str().map(str::to_string))
-            .collect();
+        use ImportKind as K;
+        let kind = opts.kind;
+        let reasons = if kind == K::Contracts {
+            tx.fetch_page(&CANCELLATION_REASONS, None, 100_000)
+                .await?
+                .into_iter()
+                .filter_map(|r| r[0].as_str().map(str::to_string))
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        let users = if matches!(kind, K::Parties | K::Contacts | K::Interactions | K::Tasks) {
+            user_lookup(tx).await?
+        } else {
+            HashMap::new()
+        };
+        let products = if matches!(kind, K::Contracts | K::Orders) {
+            product_lookup(tx).await?
+        } else {
+            HashMap::new()
+        };
         Ok(Writer {
-            table: table_of(opts.kind),
+            table: table_of(kind),
             now: opts.now,
             user: opts.user,
             source: opts.source.clone(),
-            users: user_lookup(tx).await?,
-            products: product_lookup(tx).await?,
+            users,
+            products,
             reasons,
             audit: Vec::new(),
         })
