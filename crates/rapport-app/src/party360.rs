@@ -54,11 +54,15 @@ pub async fn load(tx: &mut Tx, key: &str) -> Result<Option<Party360>, StoreError
         return Ok(None);
     };
     let mut names = Names::load(tx).await?;
-    let Some(fields) = render_with(tx, &mut names, ImportKind::Parties, std::slice::from_ref(&row))
-        .await?
-        .into_iter()
-        .next()
-    else {
+    let Some(fields) = render_with(
+        tx,
+        &mut names,
+        ImportKind::Parties,
+        std::slice::from_ref(&row),
+    )
+    .await?
+    .into_iter()
+    .next() else {
         return Ok(None);
     };
     let party = records::to_record(&PARTIES, &row, fields);

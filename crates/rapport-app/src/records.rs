@@ -496,7 +496,11 @@ pub(crate) fn to_record(table: &Table, row: &Row, fields: Vec<String>) -> Stored
 
 /// The stored row of `kind` for `key`: by id when `key` is a UUID that names one, else by
 /// natural key (for parties, also through the aliases merges leave).
-pub(crate) async fn find_row(tx: &mut Tx, kind: ImportKind, key: &str) -> Result<Option<Row>, StoreError> {
+pub(crate) async fn find_row(
+    tx: &mut Tx,
+    kind: ImportKind,
+    key: &str,
+) -> Result<Option<Row>, StoreError> {
     if key.contains('\0') {
         // No key holds it (they are refused on the way in), and PostgreSQL cannot compare it.
         return Ok(None);
