@@ -115,6 +115,9 @@ pub struct Names {
     users: HashMap<Uuid, String>,
     products: Option<HashMap<Uuid, String>>,
     parties: HashMap<Uuid, String>,
+    /// Whole party rows a caller has read already (the 360's linked parties), so rendering
+    /// contacts does not read them again.
+    party_rows: HashMap<Uuid, Row>,
 }
 
 /// Party names kept at most (an export forgets them page by page beyond this).
@@ -132,6 +135,7 @@ impl Names {
             users,
             products: None,
             parties: HashMap::new(),
+            party_rows: HashMap::new(),
         })
     }
 
@@ -146,6 +150,18 @@ impl Names {
             );
         }
         Ok(())
+    }
+
+    /// Tells the names whole party rows read elsewhere (their external ids, and the rows
+    /// themselves for rendering contacts).
+    pub fn know_party_rows(&mut self, rows: impl IntoIterator<Item = Row>) {
+        let (id, ext) = (PARTIES.col("id"), PARTIES.col("external_id"));
+        for row in rows {
+            if let (Some(i), Some(e)) = (row[id].as_uuid(), row[ext].as_str()) {
+                self.parties.insert(i, e.to_string());
+                self.party_rows.insert(i, row);
+            }
+        }
     }
 
     /// Tells the names a party's external id (so rendering its own records asks no query).
@@ -377,16 +393,24 @@ async fn contacts(
         .iter()
         .filter(|l| l[kind].as_str() == Some("works_at"))
         .collect();
-    let person_ids: Vec<Value> = works
-        .iter()
-        .map(|l| get(&PARTY_LINKS, l, "from_party_id").clone())
-        .collect();
-    let persons: HashMap<Uuid, Row> = tx
-        .fetch_in(&PARTIES, "id", &person_ids)
-        .await?
-        .into_iter()
-        .filter_map(|p| get(&PARTIES, &p, "id").as_uuid().map(|id| (id, p.clone())))
-        .collect();
+    let mut persons: HashMap<Uuid, Row> = HashMap::new();
+    let mut missing: Vec<Value> = Vec::new();
+    for l in &works {
+        let person = get(&PARTY_LINKS, l, "from_party_id");
+        match person.as_uuid().and_then(|p| n.party_rows.get(&p)) {
+            Some(row) => {
+                persons.insert(person.as_uuid().unwrap_or_default(), row.clone());
+            }
+            None => missing.push(person.clone()),
+        }
+    }
+    if !missing.is_empty() {
+        for p in tx.fetch_in(&PARTIES, "id", &missing).await? {
+            if let Some(id) = get(&PARTIES, &p, "id").as_uuid() {
+                persons.insert(id, p);
+            }
+        }
+    }
     n.learn_party_ids(
         tx,
         works

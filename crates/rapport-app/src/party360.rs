@@ -160,12 +160,19 @@ pub async fn load(tx: &mut Tx, key: &str) -> Result<Option<Party360>, StoreError
         })
         .map(|(_, t)| t)
         .collect();
-    let mut works = about("to_party_id", id, "id", 100);
-    works
-        .filters
-        .push(Filter::eq("kind", Value::text("works_at")));
-    let (_, contacts) = section(tx, &mut names, ImportKind::Contacts, works).await?;
-    let links = links(tx, id).await?;
+    // Contacts are the people whose `works_at` link points here: the same rows as the incoming
+    // links, rendered with the linked parties' rows read once for both.
+    let (links, incoming) = links(tx, &mut names, id).await?;
+    let works: Vec<Row> = incoming
+        .into_iter()
+        .filter(|l| l[PARTY_LINKS.col("kind")].as_str() == Some("works_at"))
+        .collect();
+    let contacts = render_with(tx, &mut names, ImportKind::Contacts, &works)
+        .await?
+        .into_iter()
+        .zip(&works)
+        .map(|(fields, row)| records::to_record(&PARTY_LINKS, row, fields))
+        .collect();
     let order_summary = tx.order_summary(id).await?;
     Ok(Some(Party360 {
         party,
@@ -181,12 +188,19 @@ pub async fn load(tx: &mut Tx, key: &str) -> Result<Option<Party360>, StoreError
     }))
 }
 
-async fn links(tx: &mut Tx, id: Uuid) -> Result<Vec<LinkView>, StoreError> {
+/// The party's links both ways, as seen from it, and the incoming link rows (for contacts).
+/// The parties they name are read once and told to `names`.
+async fn links(
+    tx: &mut Tx,
+    names: &mut Names,
+    id: Uuid,
+) -> Result<(Vec<LinkView>, Vec<Row>), StoreError> {
     let mut rows = tx
-        .list(&PARTY_LINKS, &about("from_party_id", id, "id", 50))
+        .list(&PARTY_LINKS, &about("from_party_id", id, "id", 100))
         .await?;
+    let outgoing = rows.len();
     rows.extend(
-        tx.list(&PARTY_LINKS, &about("to_party_id", id, "id", 50))
+        tx.list(&PARTY_LINKS, &about("to_party_id", id, "id", 100))
             .await?,
     );
     let (from, to) = (
@@ -209,7 +223,7 @@ async fn links(tx: &mut Tx, id: Uuid) -> Result<Vec<LinkView>, StoreError> {
         .into_iter()
         .filter_map(|p| p[PARTIES.col("id")].as_uuid().map(|i| (i, p)))
         .collect();
-    Ok(rows
+    let views = rows
         .iter()
         .zip(others)
         .filter_map(|(r, other)| {
@@ -224,5 +238,7 @@ async fn links(tx: &mut Tx, id: Uuid) -> Result<Vec<LinkView>, StoreError> {
                 job_title: r[PARTY_LINKS.col("job_title")].as_str().map(str::to_string),
             })
         })
-        .collect())
+        .collect();
+    names.know_party_rows(parties.into_values());
+    Ok((views, rows.split_off(outgoing)))
 }

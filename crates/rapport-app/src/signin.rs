@@ -66,7 +66,7 @@ pub async fn find_user(store: &Store, org: OrgId, email: &str) -> Result<Option<
     let Ok(email) = Email::parse(email) else {
         return Ok(None);
     };
-    let mut tx = store.begin_read(org).await?;
+    let mut tx = store.begin_lookup(org).await?;
     let mut user = tx.find_user_by_email(&email).await?;
     if user.is_none()
         && let Ok(lower) = Email::parse(&email.as_str().to_lowercase())
@@ -122,7 +122,7 @@ pub async fn session_user(
     secret: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<SessionUser>, StoreError> {
-    let mut tx = store.begin_read(org).await?;
+    let mut tx = store.begin_lookup(org).await?;
     let found = session_in(&mut tx, secret, now).await;
     tx.rollback().await?;
     found
@@ -347,7 +347,7 @@ pub async fn token_user(
     if !secret.starts_with(TOKEN_PREFIX) {
         return Ok(None);
     }
-    let mut tx = store.begin_read(org).await?;
+    let mut tx = store.begin_lookup(org).await?;
     let rows = tx
         .fetch_in(
             &API_TOKENS,

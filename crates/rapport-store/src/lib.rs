@@ -13,6 +13,7 @@ pub mod query;
 mod records;
 pub mod schema;
 mod sqlite_bulk;
+mod sqlite_lookup;
 mod tx;
 mod tx_bulk;
 pub mod value;
@@ -49,6 +50,9 @@ pub enum StoreError {
     /// report does not repeat it).
     #[error("{context}: {cause}")]
     Db { context: String, cause: sqlx::Error },
+    /// An error SQLite reported on the lookup path (`begin_lookup`), told as text.
+    #[error("{0}")]
+    Engine(String),
     #[error("constraint violated: {0}")]
     Constraint(String),
     #[error(
@@ -105,12 +109,20 @@ pub struct PoolStats {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool,
+    /// SQLite's own connections for short reads (`begin_lookup`); none for PostgreSQL and for
+    /// in-memory databases.
+    lookups: Option<std::sync::Arc<sqlite_lookup::LookupPool>>,
+    /// SQLite has one writer at a time. Writers of this process wait their turn here, woken
+    /// the moment it is theirs, instead of in SQLite's busy handler, which polls with sleeps
+    /// of up to 100 ms (a queue of API writes would spend most of its time asleep).
+    writers: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and applies pending migrations.
     /// `sqlite://PATH` (or `sqlite::memory:`) and `postgres://...` are understood.
     pub async fn connect(url: &str) -> Result<Store> {
+        let mut lookups = None;
         let pool = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|_| StoreError::BadUrl(url.to_string()))?
@@ -121,6 +133,9 @@ impl Store {
                 .busy_timeout(Duration::from_secs(30))
                 .pragma("cache_size", "-65536");
             let memory = url.contains(":memory:");
+            if !memory {
+                lookups = sqlite_lookup::LookupPool::new(options.get_filename());
+            }
             let pool = SqlitePoolOptions::new()
                 .max_connections(if memory { 1 } else { 4 })
                 .connect_with(options)
@@ -150,7 +165,11 @@ impl Store {
         } else {
             return Err(StoreError::BadUrl(url.to_string()));
         };
-        let store = Store { pool };
+        let store = Store {
+            pool,
+            lookups,
+            writers: Default::default(),
+        };
         migrate::run(&store.pool).await?;
         Ok(store)
     }
@@ -165,19 +184,49 @@ impl Store {
     /// Starts a transaction scoped to `org`. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so two writers queue instead of failing half-way.
     pub async fn begin(&self, org: OrgId) -> Result<Tx> {
-        Tx::begin(&self.pool, org).await
+        let turn = self.writer_turn().await;
+        let mut tx = Tx::begin(&self.pool, org).await?;
+        tx.turn = turn;
+        Ok(tx)
+    }
+
+    /// On SQLite, waits until no other transaction of this process writes.
+    async fn writer_turn(&self) -> Option<tokio::sync::OwnedMutexGuard<()>> {
+        match self.pool {
+            Pool::Sqlite(_) => Some(self.writers.clone().lock_owned().await),
+            Pool::Postgres(_) => None,
+        }
     }
 
     /// Starts a transaction for a bulk load whose references the loader resolves itself (see
     /// `Tx::skip_foreign_key_triggers` and `Tx::suspend_foreign_keys`): on SQLite, on a
     /// connection of its own that does not check foreign keys row by row.
     pub async fn begin_bulk(&self, org: OrgId) -> Result<Tx> {
-        Tx::begin_bulk(&self.pool, org).await
+        let turn = self.writer_turn().await;
+        let mut tx = Tx::begin_bulk(&self.pool, org).await?;
+        tx.turn = turn;
+        Ok(tx)
     }
 
     /// Starts a transaction that only reads (see `Tx::begin_read`); end it with `rollback`.
     pub async fn begin_read(&self, org: OrgId) -> Result<Tx> {
         Tx::begin_read(&self.pool, org).await
+    }
+
+    /// Starts a read of bounded work: index lookups with limits, such as one record by its key
+    /// or the party 360. On SQLite it runs on the calling thread, on a connection of the
+    /// store's own, without handing each statement to a worker thread (see `sqlite_lookup`);
+    /// elsewhere it is `begin_read`. Not for scans: they would hold up the calling thread.
+    /// Only `select`-based reads work in it; end it with `rollback`.
+    pub async fn begin_lookup(&self, org: OrgId) -> Result<Tx> {
+        match &self.lookups {
+            Some(lookups) => Ok(Tx {
+                org,
+                turn: None,
+                inner: tx::Inner::Lookup(lookups.lend()?),
+            }),
+            None => Tx::begin_read(&self.pool, org).await,
+        }
     }
 
     /// Connections open in the pool, and how many of them are idle (for metrics).

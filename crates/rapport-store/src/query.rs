@@ -2,13 +2,9 @@
 //! columns, one sort column with the primary key as tie-breaker, and keyset (cursor)
 //! pagination, so the ten-thousandth page costs what the first one costs.
 
-use sqlx::AssertSqlSafe;
-
-use crate::dialect::{bind_value, decode_row};
 use crate::schema::Table;
-use crate::tx::{Inner, on_conn};
 use crate::value::{ColType, Row, Value};
-use crate::{Backend, Context, Result, StoreError, Tx};
+use crate::{Backend, Result, StoreError, Tx};
 
 /// How a filter compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -215,19 +211,8 @@ impl Tx {
         }
         let order: Vec<String> = cursor.iter().map(|c| format!("{c}{dir}")).collect();
         sql.push_str(&format!(" ORDER BY {} LIMIT {}", order.join(", "), q.limit));
-        let org = self.org.as_uuid();
-        let rows = on_conn!(self, conn => {
-            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(org);
-            for (v, ty) in &binds {
-                query = bind_value!(query, v, *ty);
-            }
-            let rows = query.fetch_all(conn).await.ctx(|| format!("listing {}", table.name))?;
-            rows.iter()
-                .map(|r| decode_row!(r, types))
-                .collect::<Result<Vec<_>, _>>()
-                .ctx(|| format!("decoding {}", table.name))?
-        });
-        Ok(rows)
+        self.select(sql, &binds, &types, || format!("listing {}", table.name))
+            .await
     }
 
     /// How many rows per value of a text `column`, among the rows `filters` select; largest
@@ -245,19 +230,11 @@ impl Tx {
             "SELECT {column}, COUNT(*) FROM {} WHERE org_id = $1{conditions} GROUP BY {column} ORDER BY COUNT(*) DESC, {column}",
             table.name
         );
-        let org = self.org.as_uuid();
-        let rows = on_conn!(self, conn => {
-            let mut query = sqlx::query(AssertSqlSafe(sql)).bind(org);
-            for (v, ty) in &binds {
-                query = bind_value!(query, v, *ty);
-            }
-            let rows = query.fetch_all(conn).await.ctx(|| format!("counting {}", table.name))?;
-            let types = [ColType::Text, ColType::Int];
-            rows.iter()
-                .map(|r| decode_row!(r, types))
-                .collect::<Result<Vec<_>, _>>()
-                .ctx(|| format!("decoding counts of {}", table.name))?
-        });
+        let rows = self
+            .select(sql, &binds, &[ColType::Text, ColType::Int], || {
+                format!("counting {}", table.name)
+            })
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| {

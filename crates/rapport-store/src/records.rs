@@ -5,12 +5,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use rapport_domain::{AuditEntry, Email, Org, OrgId, User, UserId, UserRole};
-use sqlx::AssertSqlSafe;
 use uuid::Uuid;
 
-use crate::dialect::decode_row;
 use crate::schema::{AUDIT_LOG, PARTIES, PARTY_ALIASES, USERS};
-use crate::tx::{Inner, on_conn};
 
 use crate::value::{ColType, Row, Value};
 use crate::{Context, Pool, Result, Store, StoreError, Tx};
@@ -207,15 +204,13 @@ impl Tx {
             "SELECT {} FROM audit_log WHERE org_id = $1{filter} ORDER BY id DESC LIMIT {limit}",
             AUDIT_LOG.column_list()
         );
-        let org = self.org.as_uuid();
-        let rows = on_conn!(self, conn => {
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
-            if let Some(entity) = entity {
-                q = q.bind(entity.to_string());
-            }
-            let rows = q.fetch_all(conn).await.ctx(|| "reading the audit log".into())?;
-            rows.iter().map(|r| decode_row!(r, types)).collect::<Result<Vec<_>, _>>().ctx(|| "decoding the audit log".into())?
-        });
+        let binds: Vec<(Value, ColType)> = entity
+            .map(|e| (Value::text(e), ColType::Text))
+            .into_iter()
+            .collect();
+        let rows = self
+            .select(sql, &binds, &types, || "reading the audit log".into())
+            .await?;
         Ok(rows.iter().map(audit_from_row).collect())
     }
 
@@ -269,11 +264,14 @@ impl Tx {
             ColType::Time,
             ColType::Time,
         ];
-        let org = self.org.as_uuid();
-        let rows = on_conn!(self, conn => {
-            let rows = sqlx::query(sql).bind(org).bind(party).fetch_all(conn).await.ctx(|| "summing a party's orders".into())?;
-            rows.iter().map(|r| decode_row!(r, types)).collect::<Result<Vec<_>, _>>().ctx(|| "decoding the order summary".into())?
-        });
+        let rows = self
+            .select(
+                sql.into(),
+                &[(Value::Uuid(party), ColType::Uuid)],
+                &types,
+                || "summing a party's orders".into(),
+            )
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| OrderSummary {
@@ -305,15 +303,13 @@ impl Tx {
         let sql = format!(
             "SELECT id, external_id, kind, name, email, phone, city FROM parties WHERE org_id = $1{cond} ORDER BY id LIMIT {limit}"
         );
-        let org = self.org.as_uuid();
-        let rows = on_conn!(self, conn => {
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
-            if let Some(after) = after {
-                q = q.bind(after);
-            }
-            let rows = q.fetch_all(conn).await.ctx(|| "reading parties".into())?;
-            rows.iter().map(|r| decode_row!(r, types)).collect::<Result<Vec<_>, _>>().ctx(|| "decoding parties".into())?
-        });
+        let binds: Vec<(Value, ColType)> = after
+            .map(|a| (Value::Uuid(a), ColType::Uuid))
+            .into_iter()
+            .collect();
+        let rows = self
+            .select(sql, &binds, &types, || "reading parties".into())
+            .await?;
         Ok(rows
             .into_iter()
             .map(|r| PartyBrief {

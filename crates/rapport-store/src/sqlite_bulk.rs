@@ -138,7 +138,12 @@ impl Drop for Statement {
 /// Binds one value without copying it (SQLITE_STATIC): the caller keeps `value` alive, and
 /// `scratch` (which holds the text of values that are not stored as text, such as times), until
 /// the statement has run.
-unsafe fn bind(stmt: *mut ffi::sqlite3_stmt, i: c_int, value: &Value, scratch: &mut Vec<String>) {
+pub(crate) unsafe fn bind(
+    stmt: *mut ffi::sqlite3_stmt,
+    i: c_int,
+    value: &Value,
+    scratch: &mut Vec<String>,
+) {
     let text = |s: &str| unsafe {
         ffi::sqlite3_bind_text(
             stmt,
@@ -168,7 +173,7 @@ unsafe fn bind(stmt: *mut ffi::sqlite3_stmt, i: c_int, value: &Value, scratch: &
 }
 
 /// Binds a UUID as its 16 bytes, without copying them (the caller keeps `u` alive).
-unsafe fn bind_uuid(stmt: *mut ffi::sqlite3_stmt, i: c_int, u: &Uuid) -> c_int {
+pub(crate) unsafe fn bind_uuid(stmt: *mut ffi::sqlite3_stmt, i: c_int, u: &Uuid) -> c_int {
     let b = u.as_bytes();
     unsafe { ffi::sqlite3_bind_blob(stmt, i, b.as_ptr() as *const _, 16, ffi::SQLITE_STATIC()) }
 }

@@ -16,12 +16,19 @@ pub(crate) enum Inner {
     /// begun and ended by hand, and closing the connection uncommitted rolls it back.
     SqliteBulk(Box<BulkConn>),
     Postgres(Transaction<'static, Postgres>),
+    /// A short read on SQLite, on the calling thread (see `Store::begin_lookup`).
+    Lookup(crate::sqlite_lookup::Lent),
+    /// Committed or rolled back.
+    Ended,
 }
 
 /// A transaction scoped to one org. Dropped without `commit`, it rolls back.
 pub struct Tx {
     pub(crate) org: OrgId,
     pub(crate) inner: Inner,
+    /// On SQLite, this process's turn to write (see `Store::begin`), held until the
+    /// transaction ends.
+    pub(crate) turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 /// Runs `$body` with `$conn` bound to the backend's connection; the body is compiled once per
@@ -40,6 +47,16 @@ macro_rules! on_conn {
             Inner::Postgres(tx) => {
                 let $conn = &mut **tx;
                 $body
+            }
+            Inner::Lookup(_) => {
+                return Err($crate::StoreError::Invalid(
+                    "a lookup only reads through `select`".into(),
+                ))
+            }
+            Inner::Ended => {
+                return Err($crate::StoreError::Invalid(
+                    "the transaction has ended".into(),
+                ))
             }
         }
     };
@@ -81,6 +98,28 @@ impl BulkConn {
     }
 }
 
+impl Drop for Tx {
+    /// A bulk transaction dropped without `commit` or `rollback` (an error part-way) still has
+    /// to roll back, put the database back into WAL and close its connection before the next
+    /// writer starts, or that writer finds the file locked. That work is async, so it runs on
+    /// a task that holds this transaction's writer turn until it is done.
+    fn drop(&mut self) {
+        if !matches!(self.inner, Inner::SqliteBulk(_)) {
+            return;
+        }
+        let Inner::SqliteBulk(conn) = std::mem::replace(&mut self.inner, Inner::Ended) else {
+            return;
+        };
+        let turn = self.turn.take();
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                let _ = conn.end("ROLLBACK").await;
+                drop(turn);
+            });
+        }
+    }
+}
+
 /// Rows per multi-row INSERT: large enough to amortize the statement, small enough to stay
 /// under both backends' bind-parameter limits.
 const INSERT_CHUNK_PARAMS: usize = 4_000;
@@ -101,17 +140,30 @@ impl Tx {
                 Inner::Postgres(p.begin().await.ctx(|| "starting a transaction".into())?)
             }
         };
-        Ok(Tx { org, inner })
+        Ok(Tx {
+            org,
+            inner,
+            turn: None,
+        })
     }
 
     /// A transaction that only reads: on SQLite a deferred one, so readers run side by side
-    /// (and beside the one writer) instead of queueing for the write lock.
+    /// (and beside the one writer) instead of queueing for the write lock; on PostgreSQL a
+    /// read-only one that sees one snapshot throughout (REPEATABLE READ), as SQLite does.
     pub(crate) async fn begin_read(pool: &Pool, org: OrgId) -> Result<Tx> {
         let inner = match pool {
             Pool::Sqlite(p) => Inner::Sqlite(p.begin().await.ctx(|| "starting a read".into())?),
-            Pool::Postgres(p) => Inner::Postgres(p.begin().await.ctx(|| "starting a read".into())?),
+            Pool::Postgres(p) => Inner::Postgres(
+                p.begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+                    .ctx(|| "starting a read".into())?,
+            ),
         };
-        Ok(Tx { org, inner })
+        Ok(Tx {
+            org,
+            inner,
+            turn: None,
+        })
     }
 
     pub fn org(&self) -> OrgId {
@@ -179,6 +231,7 @@ impl Tx {
                     .ctx(|| "starting a transaction".into())?;
                 Ok(Tx {
                     org,
+                    turn: None,
                     inner: Inner::SqliteBulk(Box::new(BulkConn {
                         conn,
                         rollback_journal,
@@ -191,8 +244,10 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         match self.inner {
-            Inner::Sqlite(_) | Inner::SqliteBulk(_) => Backend::Sqlite,
+            Inner::Sqlite(_) | Inner::SqliteBulk(_) | Inner::Lookup(_) => Backend::Sqlite,
             Inner::Postgres(_) => Backend::Postgres,
+            // Not asked of an ended transaction (commit and rollback consume it).
+            Inner::Ended => Backend::Sqlite,
         }
     }
 
@@ -225,22 +280,55 @@ impl Tx {
         Ok(())
     }
 
-    pub async fn commit(self) -> Result<()> {
-        match self.inner {
+    pub async fn commit(mut self) -> Result<()> {
+        match std::mem::replace(&mut self.inner, Inner::Ended) {
             Inner::Sqlite(tx) => tx.commit().await,
             Inner::SqliteBulk(conn) => conn.end("COMMIT").await,
             Inner::Postgres(tx) => tx.commit().await,
+            // Nothing was written; the read ends when the connection goes back.
+            Inner::Lookup(_) | Inner::Ended => Ok(()),
         }
         .ctx(|| "committing".into())
     }
 
-    pub async fn rollback(self) -> Result<()> {
-        match self.inner {
+    pub async fn rollback(mut self) -> Result<()> {
+        match std::mem::replace(&mut self.inner, Inner::Ended) {
             Inner::Sqlite(tx) => tx.rollback().await,
             Inner::SqliteBulk(conn) => conn.end("ROLLBACK").await,
             Inner::Postgres(tx) => tx.rollback().await,
+            Inner::Lookup(_) | Inner::Ended => Ok(()),
         }
         .ctx(|| "rolling back".into())
+    }
+
+    /// Runs a SELECT whose `$1` is the org and whose further parameters are `binds`, decoding
+    /// each row's cells as `types`. The store's reads go through here, so each way of running
+    /// them (sqlx on either backend, SQLite's lookup connections) is written once.
+    pub(crate) async fn select(
+        &mut self,
+        sql: String,
+        binds: &[(Value, ColType)],
+        types: &[ColType],
+        what: impl Fn() -> String,
+    ) -> Result<Vec<Row>> {
+        let org = self.org.as_uuid();
+        if let Inner::Lookup(conn) = &mut self.inner {
+            return conn
+                .select(&sql, org, binds, types)
+                .map_err(|e| StoreError::Engine(format!("{}: {e}", what())));
+        }
+        let rows = on_conn!(self, conn => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
+            for (v, ty) in binds {
+                q = bind_value!(q, v, *ty);
+            }
+            let rows = q.fetch_all(conn).await.ctx(&what)?;
+            rows.iter()
+                .map(|r| decode_row!(r, types))
+                .collect::<Result<Vec<_>, _>>()
+                .ctx(|| format!("decoding: {}", what()))?
+        });
+        Ok(rows)
     }
 
     /// Inserts rows (each in `table`'s column order). Fails on any key conflict.
@@ -269,7 +357,7 @@ impl Tx {
                 return crate::sqlite_bulk::insert_rows(conn, self.org.as_uuid(), table, rows)
                     .await;
             }
-            Inner::Postgres(_) => {}
+            Inner::Postgres(_) | Inner::Lookup(_) | Inner::Ended => {}
         }
         let width = table.columns.len() + 1;
         let backend = self.backend();
@@ -404,16 +492,11 @@ impl Tx {
                 bulk_placeholders(self.backend(), 1, 1),
                 bulk_placeholders(self.backend(), 2, chunk.len())
             );
-            on_conn!(self, conn => {
-                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
-                for v in chunk {
-                    q = bind_value!(q, v, ty);
-                }
-                let rows = q.fetch_all(conn).await.ctx(|| format!("reading {}", table.name))?;
-                for r in &rows {
-                    out.push(decode_row!(r, types).ctx(|| format!("decoding {}", table.name))?);
-                }
-            });
+            let binds: Vec<(Value, ColType)> = chunk.iter().map(|v| (v.clone(), ty)).collect();
+            out.extend(
+                self.select(sql, &binds, &types, || format!("reading {}", table.name))
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -439,26 +522,19 @@ impl Tx {
             ));
         }
         sql.push_str(&format!(" ORDER BY {key_list} LIMIT {limit}"));
-        let org = self.org.as_uuid();
         let key_types: Vec<ColType> = table
             .key
             .iter()
             .map(|k| table.columns[table.col(k)].ty)
             .collect();
-        let rows = on_conn!(self, conn => {
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
-            if let Some(after) = after {
-                for (v, ty) in after.iter().zip(&key_types) {
-                    q = bind_value!(q, v, *ty);
-                }
-            }
-            let rows = q.fetch_all(conn).await.ctx(|| format!("reading {}", table.name))?;
-            rows.iter()
-                .map(|r| decode_row!(r, types))
-                .collect::<Result<Vec<_>, _>>()
-                .ctx(|| format!("decoding {}", table.name))?
-        });
-        Ok(rows)
+        let binds: Vec<(Value, ColType)> = after
+            .unwrap_or_default()
+            .iter()
+            .cloned()
+            .zip(key_types)
+            .collect();
+        self.select(sql, &binds, &types, || format!("reading {}", table.name))
+            .await
     }
 
     /// One page of a table ordered by a unique text column (a natural key), bytewise on both
@@ -484,19 +560,12 @@ impl Tx {
             sql.push_str(&format!(" AND {column}{collate} > $2"));
         }
         sql.push_str(&format!(" ORDER BY {column}{collate} LIMIT {limit}"));
-        let org = self.org.as_uuid();
-        let rows = on_conn!(self, conn => {
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
-            if let Some(after) = after {
-                q = q.bind(after.to_string());
-            }
-            let rows = q.fetch_all(conn).await.ctx(|| format!("reading {}", table.name))?;
-            rows.iter()
-                .map(|r| decode_row!(r, types))
-                .collect::<Result<Vec<_>, _>>()
-                .ctx(|| format!("decoding {}", table.name))?
-        });
-        Ok(rows)
+        let binds: Vec<(Value, ColType)> = after
+            .map(|a| (Value::text(a), ColType::Text))
+            .into_iter()
+            .collect();
+        self.select(sql, &binds, &types, || format!("reading {}", table.name))
+            .await
     }
 
     /// The key values of a row (to pass as `after` to `fetch_page`).
@@ -511,11 +580,16 @@ impl Tx {
     /// Rows in the table for this org.
     pub async fn count(&mut self, table: &Table) -> Result<i64> {
         let sql = format!("SELECT COUNT(*) FROM {} WHERE org_id = $1", table.name);
-        let org = self.org.as_uuid();
-        let n: i64 = on_conn!(self, conn => {
-            sqlx::query_scalar(AssertSqlSafe(sql)).bind(org).fetch_one(conn).await.ctx(|| format!("counting {}", table.name))?
-        });
-        Ok(n)
+        let rows = self
+            .select(sql, &[], &[ColType::Int], || {
+                format!("counting {}", table.name)
+            })
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(Value::as_int)
+            .unwrap_or(0))
     }
 
     /// Deletes the rows whose `column` equals `value`.

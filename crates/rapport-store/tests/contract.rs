@@ -377,3 +377,150 @@ async fn bad_urls_and_unreachable_servers_are_told_plainly() {
         "the real cause is named: {message}"
     );
 }
+
+#[tokio::test]
+async fn lookups_read_what_transactions_read_and_never_write() {
+    for (db, store, org) in stores().await {
+        let party = Uuid::now_v7();
+        let order = Uuid::now_v7();
+        let mut tx = store.begin(org).await.unwrap();
+        tx.insert_rows(&PARTIES, &[party_row(party, "C1", "Anna Berger")])
+            .await
+            .unwrap();
+        tx.insert_rows(&ORDERS, &[order_row(order, "O1", party)])
+            .await
+            .unwrap();
+        let line = vec![
+            Value::Uuid(order),
+            Value::Int(1),
+            Value::Null,
+            Value::text("X"),
+            Value::Int(2),
+            Value::Int(1999),
+        ];
+        tx.insert_rows(&ORDER_LINES, &[line]).await.unwrap();
+        tx.insert_user(&NewUser {
+            id: UserId(Uuid::now_v7()),
+            email: Email::parse("rm@example.com").unwrap(),
+            name: "Rita Manager".into(),
+            role: UserRole::RelationshipManager,
+            locale: "de".into(),
+            password_hash: "!".into(),
+            created_at: t(1),
+        })
+        .await
+        .unwrap();
+        tx.set_user_disabled(&Email::parse("rm@example.com").unwrap(), true)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        // Every value type (UUID, text, integer, boolean, time, date, JSON, NULL) reads back
+        // the same through a lookup as through a transaction, for every kind of read.
+        async fn reads(tx: &mut rapport_store::Tx, party: Uuid) -> Vec<Vec<Row>> {
+            let mut out = Vec::new();
+            for table in schema::ALL {
+                out.push(all_rows(tx, table, 2).await);
+            }
+            out.push(
+                tx.fetch_in(&PARTIES, "external_id", &[Value::text("C1")])
+                    .await
+                    .unwrap(),
+            );
+            out.push(
+                tx.fetch_ordered(&PARTIES, "external_id", Some("A"), 5)
+                    .await
+                    .unwrap(),
+            );
+            let mut q = rapport_store::ListQuery::new("name", 10);
+            q.filters.push(rapport_store::Filter::eq(
+                "lifecycle",
+                Value::text("active"),
+            ));
+            out.push(tx.list(&PARTIES, &q).await.unwrap());
+            let summary = tx.order_summary(party).await.unwrap();
+            out.push(vec![vec![
+                Value::text(format!("{summary:?}")),
+                Value::Int(tx.count(&ORDER_LINES).await.unwrap()),
+                Value::text(format!(
+                    "{:?}",
+                    tx.count_by(&PARTIES, "kind", &[]).await.unwrap()
+                )),
+            ]]);
+            out
+        }
+        let mut read = store.begin_read(org).await.unwrap();
+        let want = reads(&mut read, party).await;
+        read.rollback().await.unwrap();
+        let mut lookup = store.begin_lookup(org).await.unwrap();
+        let got = reads(&mut lookup, party).await;
+        assert_eq!(got, want, "{:?}", db.backend);
+        assert!(
+            got[schema::ALL.iter().position(|t| t.name == "users").unwrap()][0]
+                .contains(&Value::Bool(true))
+        );
+        assert!(
+            format!("{:?}", got.last()).contains("total_minor: 1999"),
+            "{got:?}"
+        );
+
+        // A lookup writes nothing, and says so.
+        let refused = lookup
+            .insert_rows(&PARTIES, &[party_row(Uuid::now_v7(), "C2", "Bea")])
+            .await
+            .unwrap_err();
+        if store.backend() == Backend::Sqlite {
+            assert!(refused.to_string().contains("only reads"), "{refused}");
+        }
+        lookup.rollback().await.unwrap();
+
+        // A lookup reads one snapshot; the next one sees what was committed in between.
+        let mut before = store.begin_lookup(org).await.unwrap();
+        assert_eq!(before.count(&PARTIES).await.unwrap(), 1);
+        let mut tx = store.begin(org).await.unwrap();
+        tx.insert_rows(&PARTIES, &[party_row(Uuid::now_v7(), "C3", "Cleo")])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(before.count(&PARTIES).await.unwrap(), 1);
+        before.rollback().await.unwrap();
+        let mut after = store.begin_lookup(org).await.unwrap();
+        assert_eq!(after.count(&PARTIES).await.unwrap(), 2);
+        after.rollback().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_second_writer_waits_for_the_first_and_then_sees_its_work() {
+    for (_db, store, org) in stores().await {
+        let mut first = store.begin(org).await.unwrap();
+        first
+            .insert_rows(&PARTIES, &[party_row(Uuid::now_v7(), "C1", "Anna")])
+            .await
+            .unwrap();
+        let second_store = store.clone();
+        let second = tokio::spawn(async move {
+            let mut tx = second_store.begin(org).await.unwrap();
+            let seen = tx.count(&PARTIES).await.unwrap();
+            tx.insert_rows(&PARTIES, &[party_row(Uuid::now_v7(), "C2", "Bea")])
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            seen
+        });
+        // Whatever the timing, the second writer cannot have finished while the first is open:
+        // on SQLite it waits for its turn, on PostgreSQL it does not see the uncommitted row.
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        if store.backend() == Backend::Sqlite {
+            assert!(!second.is_finished());
+        }
+        first.commit().await.unwrap();
+        let seen = second.await.unwrap();
+        if store.backend() == Backend::Sqlite {
+            assert_eq!(seen, 1, "the second writer began after the first committed");
+        }
+        let mut read = store.begin_read(org).await.unwrap();
+        assert_eq!(read.count(&PARTIES).await.unwrap(), 2);
+        read.rollback().await.unwrap();
+    }
+}

@@ -15,7 +15,7 @@ pub async fn three_sixty(
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Response, Problem> {
-    let mut tx = state.store.begin_read(state.org).await?;
+    let mut tx = state.store.begin_lookup(state.org).await?;
     let found = party360::load(&mut tx, &key).await?;
     tx.rollback().await?;
     let Some(p) = found else {

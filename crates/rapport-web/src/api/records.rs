@@ -269,7 +269,7 @@ pub async fn get(
     State(state): State<AppState>,
     Path(key): Path<String>,
 ) -> Result<Response, Problem> {
-    let mut tx = state.store.begin_read(state.org).await?;
+    let mut tx = state.store.begin_lookup(state.org).await?;
     let found = records::get(&mut tx, k.kind, &key).await?;
     tx.rollback().await?;
     match found {
@@ -291,7 +291,7 @@ fn object(v: &serde_json::Value) -> Result<&serde_json::Map<String, serde_json::
 }
 
 async fn read_back(state: &AppState, k: &KindApi, key: &str) -> Result<serde_json::Value, Problem> {
-    let mut tx = state.store.begin_read(state.org).await?;
+    let mut tx = state.store.begin_lookup(state.org).await?;
     let rec = records::get(&mut tx, k.kind, key).await?;
     tx.rollback().await?;
     rec.map(|r| to_json(k.kind, &r))

@@ -339,7 +339,7 @@ fn build<'a>(
 }
 
 async fn load(state: &AppState, key: &str) -> Result<Option<Party360>, RecordError> {
-    let mut tx = state.store.begin_read(state.org).await?;
+    let mut tx = state.store.begin_lookup(state.org).await?;
     let p = party360::load(&mut tx, key).await?;
     tx.rollback().await?;
     Ok(p)
