@@ -2,6 +2,7 @@
 //! importing and exporting CSV files, users, duplicate detection and merging, the demo company.
 //! Nothing here knows about terminals or HTTP; nothing here names a sqlx type.
 
+pub mod clv;
 pub mod demo;
 pub mod export;
 pub mod import;

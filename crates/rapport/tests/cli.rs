@@ -59,6 +59,7 @@ fn every_command_has_help() {
         "audit",
         "demo",
         "serve",
+        "clv",
     ] {
         assert!(top.contains(cmd), "top-level help lists {cmd}");
         let help = ok(&db.url, &[cmd, "--help"]);

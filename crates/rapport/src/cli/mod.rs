@@ -1,5 +1,6 @@
 //! The commands and their flags (clap), and the dispatch to each command's module.
 
+mod analytics;
 mod data;
 mod demo;
 mod progress;
@@ -76,6 +77,10 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fit a buy-till-you-die model and the Gamma-Gamma spend model on a transaction-log file
+    /// (no database): prints the fit as JSON; `--out` writes P(alive), expected purchases and
+    /// CLV per customer.
+    Clv(analytics::ClvArgs),
     /// Serve the web UI and the JSON API.
     Serve(serve::ServeArgs),
     /// Generate a realistic demo company (deterministic for a seed) into an empty org, then
@@ -110,6 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             limit,
             json,
         } => data::audit(&cli.db, &cli.org, entity.as_deref(), limit, json).await,
+        Command::Clv(args) => analytics::clv(args),
         Command::Serve(args) => serve::run(&cli.db, &cli.org, args).await,
         Command::Demo(args) => demo::run(&cli.db, &cli.org, args).await,
     }
