@@ -17,11 +17,11 @@
 //! overflow nor underflow. The expectations use the series of the crate-private
 //! `hypergeometric` module.
 
-use crate::clv::PurchaseModel;
-use crate::hypergeometric::beta_mixture_expectation;
+use crate::clv::{ClvOptions, PurchaseModel, discounted_sum};
+use crate::hypergeometric::{BetaMixture, beta_mixture_expectation};
 use crate::optimize::{Fit, OptimizeOptions, maximize_likelihood};
 use crate::rfm::{CompressedRfm, RfmTriple};
-use crate::special::{digamma, ln_beta, ln_gamma, logistic};
+use crate::special::{digamma, ln_beta, ln_gamma, logistic, softplus_and_logistic};
 use crate::{AnalyticsError, Result, finite, positive};
 
 /// Which member of the family.
@@ -183,13 +183,24 @@ impl BgNbd {
 
     /// E[Y(t) | x, t_x, T]: expected purchases in (T, T + t].
     pub fn conditional_expected_purchases(&self, t: f64, history: &RfmTriple) -> Result<f64> {
-        let t = window(t)?;
-        let BgParams { r, alpha, a, b } = self.params;
-        let x = f64::from(history.x());
         let alive = self.p_alive(history)?;
-        let s = t / (alpha + history.t_cal());
-        let g = beta_mixture_expectation(a, b + x + self.variant.shift(), r + x, s)?;
+        let g = self.expected_purchases_if_alive(t, history.x(), history.t_cal())?;
         finite("conditional expected purchases", alive * g)
+    }
+
+    /// E[Y(t) | alive at T, x, T]: given that he is alive, the customer's purchase rate is
+    /// Gamma(r + x, α + T) and his dropout probability Beta(a, b + x + δ).
+    pub fn expected_purchases_if_alive(&self, t: f64, x: u32, t_cal: f64) -> Result<f64> {
+        let t = window(t)?;
+        let alpha_t = self.params.alpha + age(t_cal)?;
+        self.mixture_if_alive(x).evaluator().at(t / alpha_t)
+    }
+
+    /// The expectation of a customer alive after x purchases, as a function of t / (α + T).
+    fn mixture_if_alive(&self, x: u32) -> BetaMixture {
+        let BgParams { r, a, b, .. } = self.params;
+        let x = f64::from(x);
+        BetaMixture::new(a, b + x + self.variant.shift(), r + x)
     }
 
     /// E[X(t)]: expected repeat purchases in (0, t] of a new customer.
@@ -227,8 +238,39 @@ impl PurchaseModel for BgNbd {
         BgNbd::p_alive(self, history)
     }
 
+    fn expected_purchases_if_alive(&self, t: f64, x: u32, t_cal: f64) -> Result<f64> {
+        BgNbd::expected_purchases_if_alive(self, t, x, t_cal)
+    }
+
     fn conditional_expected_purchases(&self, t: f64, history: &RfmTriple) -> Result<f64> {
         BgNbd::conditional_expected_purchases(self, t, history)
+    }
+
+    /// One evaluator for all the windows: its constants and series coefficients depend only
+    /// on x.
+    fn discounted_purchases_if_alive(
+        &self,
+        x: u32,
+        t_cal: f64,
+        options: &ClvOptions,
+    ) -> Result<f64> {
+        let alpha_t = self.params.alpha + age(t_cal)?;
+        let values = self
+            .mixture_if_alive(x)
+            .evaluator()
+            .at_windows(alpha_t, options.horizon)?;
+        discounted_sum(options, |t| Ok(values[t as usize - 1]))
+    }
+}
+
+/// Checks a customer's age T.
+fn age(t_cal: f64) -> Result<f64> {
+    if t_cal.is_finite() && t_cal >= 0.0 {
+        Ok(t_cal)
+    } else {
+        Err(AnalyticsError::InvalidInput(format!(
+            "a customer's age T must be finite and >= 0, got {t_cal}"
+        )))
     }
 }
 
@@ -306,17 +348,6 @@ fn log_likelihood_sum(
         }
     }
     (ll.is_finite() && grad.iter().all(|g| g.is_finite())).then_some((ll, grad))
-}
-
-/// (ln(1 + eˣ), 1 / (1 + e⁻ˣ)) with a single exponential, exact in both tails.
-fn softplus_and_logistic(x: f64) -> (f64, f64) {
-    if x > 0.0 {
-        let e = (-x).exp();
-        (x + e.ln_1p(), 1.0 / (1.0 + e))
-    } else {
-        let e = x.exp();
-        (e.ln_1p(), e / (1.0 + e))
-    }
 }
 
 #[cfg(test)]

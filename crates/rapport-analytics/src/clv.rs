@@ -11,16 +11,22 @@
 //! i.e. the purchases expected in unit k, valued at the expected spend per purchase and
 //! discounted to the end of the calibration period.
 //!
+//! Every model here factorises as E[Y(t) | x, t_x, T] = P(alive | x, t_x, T) · E[Y(t) | alive
+//! at T, x, T] (given that the customer is alive, the future depends on his history only through
+//! x and T), so the discounted sum is P(alive) times a sum that depends only on (x, T). Over a
+//! compressed summary ([`discounted_expected_purchases_all`]) that sum is computed once per
+//! distinct (x, T) pair, and models evaluate its H windows together
+//! ([`PurchaseModel::discounted_purchases_if_alive`]).
+//!
 //! The holdout diagnostics are the "conditional expectations" plot of Fader, Hardie & Lee
 //! (2005, Marketing Science): customers grouped by calibration frequency 0, 1, ..., 6
 //! and 7+, with the actual and the predicted number of repeat purchases in the holdout period.
 
-use crate::rfm::{RfmSummary, RfmTriple};
+use crate::rfm::{CompressedRfm, RfmSummary, RfmTriple};
 use crate::{AnalyticsError, Result, finite};
 
 /// A model of repeat purchasing that predicts from a customer's `(x, t_x, T)` history.
-/// Implemented by BG/NBD and MBG/NBD; Pareto/NBD (Schmittlein, Morrison & Colombo 1987) and
-/// similar models fit the same shape.
+/// Implemented by BG/NBD, MBG/NBD and Pareto/NBD.
 pub trait PurchaseModel {
     /// Short display name ("BG/NBD").
     fn name(&self) -> &'static str;
@@ -28,8 +34,35 @@ pub trait PurchaseModel {
     /// Probability that the customer is still active at the end of the calibration period.
     fn p_alive(&self, history: &RfmTriple) -> Result<f64>;
 
-    /// Expected number of purchases in (T, T + t], in the model's time unit.
-    fn conditional_expected_purchases(&self, t: f64, history: &RfmTriple) -> Result<f64>;
+    /// E[Y(t) | alive at T, x, T]: expected purchases in (T, T + t] of a customer with `x`
+    /// repeat purchases in `t_cal` time units who is known to be alive at `t_cal`.
+    fn expected_purchases_if_alive(&self, t: f64, x: u32, t_cal: f64) -> Result<f64>;
+
+    /// Expected number of purchases in (T, T + t], in the model's time unit:
+    /// P(alive) · E[Y(t) | alive at T, x, T].
+    fn conditional_expected_purchases(&self, t: f64, history: &RfmTriple) -> Result<f64> {
+        let alive = self.p_alive(history)?;
+        let if_alive = self.expected_purchases_if_alive(t, history.x(), history.t_cal())?;
+        finite("conditional expected purchases", alive * if_alive)
+    }
+
+    /// P(alive) of every row of a compressed summary, in row order. The default asks
+    /// [`Self::p_alive`] row by row; models override it to share work between rows.
+    fn p_alive_all(&self, data: &CompressedRfm) -> Result<Vec<f64>> {
+        data.rows().iter().map(|(h, _)| self.p_alive(h)).collect()
+    }
+
+    /// Σ_{k=1..H} (E[Y(k) | alive, x, T] − E[Y(k−1) | alive, x, T]) / (1 + d)^k: the
+    /// discounted purchases of a customer known to be alive at `t_cal`. The default evaluates
+    /// each window on its own; models override it to share work between the windows.
+    fn discounted_purchases_if_alive(
+        &self,
+        x: u32,
+        t_cal: f64,
+        options: &ClvOptions,
+    ) -> Result<f64> {
+        discounted_sum(options, |t| self.expected_purchases_if_alive(t, x, t_cal))
+    }
 }
 
 /// Horizon and discounting of a CLV computation.
@@ -41,31 +74,96 @@ pub struct ClvOptions {
     pub discount_rate: f64,
 }
 
+impl ClvOptions {
+    /// 1 / (1 + d), or an error for a rate that is not a finite number above −1.
+    pub(crate) fn discount_factor(&self) -> Result<f64> {
+        let d = self.discount_rate;
+        if d.is_finite() && d > -1.0 {
+            Ok(1.0 / (1.0 + d))
+        } else {
+            Err(AnalyticsError::InvalidInput(format!(
+                "discount rate must be > -1, got {d}"
+            )))
+        }
+    }
+}
+
+/// Σ_{k=1..H} (f(k) − f(k−1)) / (1 + d)^k with f(0) = 0, for a cumulative expectation f.
+pub(crate) fn discounted_sum(
+    options: &ClvOptions,
+    mut cumulative: impl FnMut(f64) -> Result<f64>,
+) -> Result<f64> {
+    let factor = options.discount_factor()?;
+    let mut discount = 1.0;
+    let mut previous = 0.0;
+    let mut total = 0.0;
+    for k in 1..=options.horizon {
+        let value = cumulative(f64::from(k))?;
+        discount *= factor;
+        total += (value - previous) * discount;
+        previous = value;
+    }
+    finite("discounted expected purchases", total)
+}
+
 /// Σ_{k=1..H} (E[Y(k)] − E[Y(k−1)]) / (1 + d)^k: the discounted expected purchases of one
-/// history. Multiply by an expected spend per purchase for CLV; with the compressed summary
-/// this is computed once per distinct triple.
+/// history. Multiply by an expected spend per purchase for CLV. For many customers use
+/// [`discounted_expected_purchases_all`], which shares the work between them.
 pub fn discounted_expected_purchases(
     model: &dyn PurchaseModel,
     history: &RfmTriple,
     options: &ClvOptions,
 ) -> Result<f64> {
-    let d = options.discount_rate;
-    if !(d.is_finite() && d > -1.0) {
-        return Err(AnalyticsError::InvalidInput(format!(
-            "discount rate must be > -1, got {d}"
-        )));
+    options.discount_factor()?;
+    let if_alive = model.discounted_purchases_if_alive(history.x(), history.t_cal(), options)?;
+    finite(
+        "discounted expected purchases",
+        model.p_alive(history)? * if_alive,
+    )
+}
+
+/// [`discounted_expected_purchases`] of every row of a compressed summary, in row order.
+/// Rows with the same (x, T) share the part that does not depend on t_x, so the cost grows
+/// with the number of distinct (x, T) pairs times the horizon, plus P(alive) of every row
+/// ([`PurchaseModel::p_alive_all`]).
+pub fn discounted_expected_purchases_all(
+    model: &dyn PurchaseModel,
+    data: &CompressedRfm,
+    options: &ClvOptions,
+) -> Result<Vec<f64>> {
+    options.discount_factor()?;
+    let rows = data.rows();
+    // Row positions ordered by (x, T); the rows themselves are ordered by (x, t_x, T).
+    let mut order: Vec<u32> = (0..rows.len() as u32).collect();
+    order.sort_unstable_by_key(|&i| {
+        let h = &rows[i as usize].0;
+        (h.x(), h.t_cal().to_bits(), i)
+    });
+    let mut out = model.p_alive_all(data)?;
+    if out.len() != rows.len() {
+        return Err(AnalyticsError::Numerical(
+            "P(alive) was not computed for every row".into(),
+        ));
     }
-    let factor = 1.0 / (1.0 + d);
-    let mut discount = 1.0;
-    let mut previous = 0.0;
-    let mut total = 0.0;
-    for k in 1..=options.horizon {
-        let cumulative = model.conditional_expected_purchases(f64::from(k), history)?;
-        discount *= factor;
-        total += (cumulative - previous) * discount;
-        previous = cumulative;
+    let mut start = 0;
+    while start < order.len() {
+        let key = &rows[order[start] as usize].0;
+        let (x, t_cal) = (key.x(), key.t_cal());
+        let group = order[start..]
+            .iter()
+            .take_while(|&&i| {
+                let h = &rows[i as usize].0;
+                h.x() == x && h.t_cal().to_bits() == t_cal.to_bits()
+            })
+            .count();
+        let if_alive = model.discounted_purchases_if_alive(x, t_cal, options)?;
+        for &i in &order[start..start + group] {
+            let slot = &mut out[i as usize];
+            *slot = finite("discounted expected purchases", *slot * if_alive)?;
+        }
+        start += group;
     }
-    finite("discounted expected purchases", total)
+    Ok(out)
 }
 
 /// CLV of one customer: [`discounted_expected_purchases`] times `expected_spend` (the spend per
@@ -204,8 +302,23 @@ mod tests {
         fn p_alive(&self, _: &RfmTriple) -> Result<f64> {
             Ok(1.0)
         }
-        fn conditional_expected_purchases(&self, t: f64, _: &RfmTriple) -> Result<f64> {
+        fn expected_purchases_if_alive(&self, t: f64, _: u32, _: f64) -> Result<f64> {
             Ok(t)
+        }
+    }
+
+    /// Alive with probability 1/(1 + x), buying x/(1 + T) per unit while alive.
+    struct Fading;
+
+    impl PurchaseModel for Fading {
+        fn name(&self) -> &'static str {
+            "fading"
+        }
+        fn p_alive(&self, h: &RfmTriple) -> Result<f64> {
+            Ok(1.0 / (1.0 + f64::from(h.x()) + h.t_x()))
+        }
+        fn expected_purchases_if_alive(&self, t: f64, x: u32, t_cal: f64) -> Result<f64> {
+            Ok(f64::from(x) * t.sqrt() / (1.0 + t_cal))
         }
     }
 
@@ -232,6 +345,43 @@ mod tests {
             discount_rate: 0.0,
         };
         assert_eq!(clv(&Steady, &history(), 2.0, &none), Ok(0.0));
+    }
+
+    #[test]
+    fn the_compressed_path_equals_the_per_customer_path() {
+        let t = |x, t_x, t_cal| RfmTriple::new(x, t_x, t_cal).unwrap();
+        let data = CompressedRfm::from_counts([
+            (t(0, 0.0, 3.0), 4),
+            (t(2, 1.0, 5.0), 1),
+            (t(2, 4.0, 5.0), 2),
+            (t(3, 1.0, 5.0), 1),
+            (t(2, 1.0, 3.0), 7),
+        ]);
+        let options = ClvOptions {
+            horizon: 10,
+            discount_rate: 0.05,
+        };
+        let all = discounted_expected_purchases_all(&Fading, &data, &options).unwrap();
+        assert_eq!(all.len(), data.len());
+        for ((h, _), value) in data.rows().iter().zip(&all) {
+            let one = discounted_expected_purchases(&Fading, h, &options).unwrap();
+            // Both are P(alive) times the same sum: equal to the last bit.
+            assert_eq!(*value, one, "{h:?}");
+            let by_window = discounted_sum(&options, |k| {
+                Fading.conditional_expected_purchases(k, h)
+            })
+            .unwrap();
+            assert!((one - by_window).abs() <= 1e-15 * by_window.abs(), "{h:?}");
+        }
+        let bad = ClvOptions {
+            horizon: 1,
+            discount_rate: f64::NAN,
+        };
+        assert!(discounted_expected_purchases_all(&Fading, &data, &bad).is_err());
+        assert_eq!(
+            discounted_expected_purchases_all(&Fading, &CompressedRfm::default(), &options),
+            Ok(vec![])
+        );
     }
 
     #[test]

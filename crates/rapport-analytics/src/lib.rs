@@ -11,6 +11,9 @@
 //!   Hardie 2013);
 //! - [`clv`](mod@clv): customer lifetime value over a horizon for any [`clv::PurchaseModel`], and
 //!   holdout diagnostics (predicted vs actual purchases by calibration frequency);
+//! - [`health`](mod@health): the explainable health score 0–100 of a relationship (vitality,
+//!   value, engagement, satisfaction, friction; per-org weights), with translatable reasons;
+//! - [`classify`](mod@classify): grow / maintain / repair / at risk / churned, with the reasons;
 //! - [`optimize`]: the maximum-likelihood engine (BFGS on log-parameters, Wolfe line search,
 //!   standard errors from the observed information);
 //! - [`special`]: ln Γ, digamma, trigamma, ln B and log-space helpers;
@@ -26,23 +29,31 @@
 //! - Every model cites its paper, and its tests check it against published values, saying
 //!   where each value comes from.
 
+pub mod bgbb;
 pub mod bgnbd;
 pub mod calendar;
+pub mod classify;
 pub mod clv;
 pub mod gamma_gamma;
+pub mod health;
 mod hypergeometric;
 pub mod optimize;
+pub mod pareto_nbd;
 pub mod rfm;
 pub mod special;
 
+pub use bgbb::{BgBb, BgBbFit, BgBbParams, DiscreteHistory};
 pub use bgnbd::{BgNbd, BgNbdFit, BgParams, BgVariant};
 pub use calendar::{day_number, day_number_from_yyyymmdd};
+pub use classify::{Class, ClassInputs, ClassRules, Classification, classify};
 pub use clv::{
     ClvOptions, FrequencyBucket, HoldoutDiagnostics, PurchaseModel, clv,
-    discounted_expected_purchases, holdout_diagnostics,
+    discounted_expected_purchases, discounted_expected_purchases_all, holdout_diagnostics,
 };
 pub use gamma_gamma::{GammaGamma, GammaGammaFit, SpendObservation};
+pub use health::{Health, HealthInputs, HealthWeights, Reason, ReasonCode, SurveyAnswer, health};
 pub use optimize::{Fit, OptimizeOptions};
+pub use pareto_nbd::{ParetoNbd, ParetoNbdFit, ParetoParams};
 pub use rfm::{
     CompressedRfm, CustomerRfm, Holdout, RfmOptions, RfmScore, RfmSummary, RfmTriple, Segment,
     TimeUnit, Transaction, quintile_scores, rfm_scores, summarize,

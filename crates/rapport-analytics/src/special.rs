@@ -76,6 +76,31 @@ fn stirling_ln_gamma(x: f64) -> f64 {
     (x - 0.5) * x.ln() - x + HALF_LN_2PI + series
 }
 
+/// `(ln |Γ(x)|, sign of Γ(x))` for any real x: the reflection formula (A&S 6.1.17) below 0.5.
+/// At the poles (0, −1, −2, ...) it returns `(∞, 0)`, so that `sign · e^(−ln|Γ|)` is the
+/// reciprocal gamma function's value 0 there; NaN gives NaN.
+pub fn ln_gamma_signed(x: f64) -> (f64, f64) {
+    if x.is_nan() {
+        return (f64::NAN, f64::NAN);
+    }
+    if x >= 0.5 {
+        return (ln_gamma(x), 1.0);
+    }
+    let nearest = x.round();
+    if x == nearest && x <= 0.0 {
+        return (f64::INFINITY, 0.0);
+    }
+    // sin(πx) from the distance to the nearest integer, exact for large |x|.
+    let f = x - nearest;
+    let parity = if nearest.rem_euclid(2.0) == 0.0 { 1.0 } else { -1.0 };
+    let sin = parity * (PI * f).sin();
+    // Γ(x) = π / (sin(πx) Γ(1 − x)), with Γ(1 − x) > 0.
+    (
+        PI.ln() - sin.abs().ln() - ln_gamma(1.0 - x),
+        sin.signum(),
+    )
+}
+
 /// ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b), for a, b > 0.
 pub fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
@@ -183,6 +208,17 @@ pub fn logistic(x: f64) -> f64 {
     }
 }
 
+/// (ln(1 + eˣ), 1 / (1 + e⁻ˣ)) with a single exponential, exact in both tails.
+pub(crate) fn softplus_and_logistic(x: f64) -> (f64, f64) {
+    if x > 0.0 {
+        let e = (-x).exp();
+        (x + e.ln_1p(), 1.0 / (1.0 + e))
+    } else {
+        let e = x.exp();
+        (e.ln_1p(), e / (1.0 + e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +317,29 @@ mod tests {
                 1e-8,
             );
         }
+    }
+
+    #[test]
+    fn signed_ln_gamma_across_the_poles() {
+        // Γ(−1/2) = −2√π, Γ(−3/2) = 4√π/3 (A&S 6.1.17 with 6.1.8); Γ(−2.5) = −8√π/15.
+        let sqrt_pi = PI.sqrt();
+        for (x, value) in [
+            (-0.5, -2.0 * sqrt_pi),
+            (-1.5, 4.0 * sqrt_pi / 3.0),
+            (-2.5, -8.0 * sqrt_pi / 15.0),
+            (0.25, 3.625_609_908_221_908_3),
+            (3.0, 2.0),
+        ] {
+            let (ln_abs, sign) = ln_gamma_signed(x);
+            check(sign * ln_abs.exp(), value, 1e-14);
+        }
+        // Γ(−100.3) is tiny; its logarithm from Γ(x + 1) = x Γ(x).
+        let (l1, s1) = ln_gamma_signed(-100.3);
+        let (l2, s2) = ln_gamma_signed(-99.3);
+        check(l2 - l1, 100.3f64.ln(), 1e-13);
+        assert_eq!(s1, -s2);
+        assert_eq!(ln_gamma_signed(-3.0), (f64::INFINITY, 0.0));
+        assert_eq!(ln_gamma_signed(0.0), (f64::INFINITY, 0.0));
     }
 
     #[test]

@@ -232,6 +232,7 @@ fn cell(v: &Value) -> String {
         Value::Null => String::new(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
         Value::Text(s) => s.clone(),
         Value::Uuid(u) => u.to_string(),
         Value::Time(t) => format_timestamp(t),

@@ -14,6 +14,7 @@ macro_rules! bind_value {
         match ($value, $ty) {
             (Value::Null, ColType::Bool) => q.bind(None::<bool>),
             (Value::Null, ColType::Int) => q.bind(None::<i64>),
+            (Value::Null, ColType::Float) => q.bind(None::<f64>),
             (Value::Null, ColType::Text) => q.bind(None::<String>),
             (Value::Null, ColType::Uuid) => q.bind(None::<uuid::Uuid>),
             (Value::Null, ColType::Time) => q.bind(None::<chrono::DateTime<chrono::Utc>>),
@@ -21,6 +22,7 @@ macro_rules! bind_value {
             (Value::Null, ColType::Json) => q.bind(None::<sqlx::types::Json<serde_json::Value>>),
             (Value::Bool(b), _) => q.bind(*b),
             (Value::Int(i), _) => q.bind(*i),
+            (Value::Float(f), _) => q.bind(*f),
             (Value::Text(s), _) => q.bind(s.clone()),
             (Value::Uuid(u), _) => q.bind(*u),
             (Value::Time(t), _) => q.bind(*t),
@@ -44,6 +46,9 @@ macro_rules! decode_row {
                     .try_get::<Option<bool>, _>(i)
                     .map(|v| v.map(Value::Bool)),
                 ColType::Int => row.try_get::<Option<i64>, _>(i).map(|v| v.map(Value::Int)),
+                ColType::Float => row
+                    .try_get::<Option<f64>, _>(i)
+                    .map(|v| v.map(Value::Float)),
                 ColType::Text => row
                     .try_get::<Option<String>, _>(i)
                     .map(|v| v.map(Value::Text)),
@@ -92,6 +97,7 @@ pub(crate) fn copy_binary_row(buf: &mut Vec<u8>, org: Uuid, row: &[Value]) {
             Value::Null => buf.extend_from_slice(&(-1i32).to_be_bytes()),
             Value::Bool(b) => field(buf, &[*b as u8]),
             Value::Int(i) => field(buf, &i.to_be_bytes()),
+            Value::Float(f) => field(buf, &f.to_be_bytes()),
             Value::Text(s) => field(buf, s.as_bytes()),
             Value::Uuid(u) => field(buf, u.as_bytes()),
             Value::Time(t) => field(buf, &(t.timestamp_micros() - PG_EPOCH_MICROS).to_be_bytes()),

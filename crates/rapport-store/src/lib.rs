@@ -12,6 +12,7 @@ mod migrate;
 pub mod query;
 mod records;
 pub mod schema;
+mod scoring;
 mod sqlite_bulk;
 mod sqlite_lookup;
 mod tx;
@@ -30,6 +31,7 @@ pub use migrate::latest_version as schema_version;
 pub use query::{Filter, ListQuery, Op, Search};
 pub use records::{NewUser, OrderSummary, PartyBrief};
 pub use schema::{Column, Index, Table};
+pub use scoring::{ContractFacts, InteractionFacts, ScoreRun, SurveyFact};
 pub use tx::Tx;
 pub use value::{ColType, Row, Value};
 
@@ -227,6 +229,14 @@ impl Store {
             }),
             None => Tx::begin_read(&self.pool, org).await,
         }
+    }
+
+    /// Starts a read for a batch job that scans whole tables (scoring, reports run from the
+    /// command line): on SQLite on a lookup connection, on the calling thread, so millions of
+    /// rows stream without a hand-over each; elsewhere `begin_read`. Not for a serving
+    /// process's request handlers, whose threads it would hold up. End it with `rollback`.
+    pub async fn begin_scan(&self, org: OrgId) -> Result<Tx> {
+        self.begin_lookup(org).await
     }
 
     /// Connections open in the pool, and how many of them are idle (for metrics).

@@ -23,6 +23,11 @@ static SQLITE: &[Migration] = &[
         name: "access",
         sql: include_str!("../migrations/sqlite/0002_access.sql"),
     },
+    Migration {
+        version: 3,
+        name: "scores",
+        sql: include_str!("../migrations/sqlite/0003_scores.sql"),
+    },
 ];
 
 static POSTGRES: &[Migration] = &[
@@ -35,6 +40,11 @@ static POSTGRES: &[Migration] = &[
         version: 2,
         name: "access",
         sql: include_str!("../migrations/postgres/0002_access.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "scores",
+        sql: include_str!("../migrations/postgres/0003_scores.sql"),
     },
 ];
 

@@ -460,6 +460,56 @@ pub static API_TOKENS: Table = Table {
     foreign_keys: &[],
 };
 
+/// One run of `rapport score`: when, as of which day, the model and its fit (parameters,
+/// standard errors, log-likelihood, spend model, notes) as JSON.
+pub static SCORE_RUNS: Table = Table {
+    name: "score_runs",
+    columns: &[
+        c("id", Uuid),
+        c("as_of", Date),
+        c("started_at", Time),
+        c("finished_at", Time),
+        c("model", Text),
+        n("currency", Text),
+        c("customers", Int),
+        c("repeat_customers", Int),
+        c("fit", Json),
+    ],
+    key: &["id"],
+    natural_key: None,
+    indexes: &[ix("score_runs_as_of", "org_id, as_of")],
+    foreign_keys: &[],
+};
+
+/// A party's scores in one run: RFM and segment, P(alive), expected purchases and CLV over the
+/// run's horizons, health with its components, the class and its reasons.
+pub static PARTY_SCORES: Table = Table {
+    name: "party_scores",
+    columns: &[
+        c("run_id", Uuid),
+        c("party_id", Uuid),
+        c("frequency", Int),
+        c("recency", Float),
+        c("age", Float),
+        c("monetary", Float),
+        c("rfm_r", Int),
+        c("rfm_f", Int),
+        c("rfm_m", Int),
+        c("segment", Text),
+        n("p_alive", Float),
+        n("expected_purchases", Float),
+        n("clv", Float),
+        c("health", Float),
+        c("components", Json),
+        c("class", Text),
+        c("reasons", Json),
+    ],
+    key: &["run_id", "party_id"],
+    natural_key: None,
+    indexes: &[ix("party_scores_party", "org_id, party_id, run_id")],
+    foreign_keys: &[],
+};
+
 /// Every org-scoped table, parents before children (the order to load and to check).
 pub static ALL: &[&Table] = &[
     &USERS,
@@ -478,6 +528,8 @@ pub static ALL: &[&Table] = &[
     &AUDIT_LOG,
     &SESSIONS,
     &API_TOKENS,
+    &SCORE_RUNS,
+    &PARTY_SCORES,
 ];
 
 /// The tables whose `party_id`-like columns point at a party: what a merge moves.

@@ -163,6 +163,7 @@ pub(crate) unsafe fn bind(
             Value::Null => ffi::sqlite3_bind_null(stmt, i),
             Value::Bool(b) => ffi::sqlite3_bind_int64(stmt, i, *b as i64),
             Value::Int(n) => ffi::sqlite3_bind_int64(stmt, i, *n),
+            Value::Float(f) => ffi::sqlite3_bind_double(stmt, i, *f),
             Value::Text(s) => text(s),
             Value::Uuid(u) => bind_uuid(stmt, i, u),
             Value::Time(t) => formatted(t.to_rfc3339_opts(SecondsFormat::AutoSi, false)),

@@ -76,15 +76,17 @@ pub(crate) struct Lent {
 }
 
 impl Lent {
-    pub(crate) fn select(
+    /// Runs `sql` and hands each row to `f` (see `LookupConn::each`).
+    pub(crate) fn each(
         &mut self,
         sql: &str,
         org: Uuid,
         binds: &[(Value, ColType)],
         types: &[ColType],
-    ) -> Result<Vec<Row>> {
+        f: &mut dyn FnMut(&[Value]) -> Result<()>,
+    ) -> Result<()> {
         match &mut self.conn {
-            Some(conn) => conn.select(sql, org, binds, types),
+            Some(conn) => conn.each(sql, org, binds, types, f),
             None => Err(StoreError::Engine("the lookup has ended".into())),
         }
     }
@@ -157,14 +159,16 @@ impl LookupConn {
     }
 
     /// Runs a SELECT whose parameter `$1` is the org and `$2`... (or the following `?`) are
-    /// `binds`, decoding each row's cells as `types`.
-    fn select(
+    /// `binds`, decoding each row's cells as `types` into one buffer handed to `f` row by row
+    /// (a scan of millions of rows allocates one row).
+    fn each(
         &mut self,
         sql: &str,
         org: Uuid,
         binds: &[(Value, ColType)],
         types: &[ColType],
-    ) -> Result<Vec<Row>> {
+        f: &mut dyn FnMut(&[Value]) -> Result<()>,
+    ) -> Result<()> {
         if !self.statements.contains_key(sql) {
             if self.statements.len() >= STATEMENT_CACHE {
                 self.statements.clear();
@@ -212,23 +216,23 @@ impl LookupConn {
                         )));
                     }
                 }
-                let mut rows = Vec::new();
+                let mut row: Row = Vec::with_capacity(types.len());
                 loop {
                     match ffi::sqlite3_step(stmt) {
                         ffi::SQLITE_ROW => {
-                            let mut row = Vec::with_capacity(types.len());
+                            row.clear();
                             for (c, ty) in types.iter().enumerate() {
                                 row.push(cell(stmt, c as c_int, *ty).map_err(|reason| {
                                     StoreError::Engine(format!("{sql}: column {}: {reason}", c + 1))
                                 })?);
                             }
-                            rows.push(row);
+                            f(&row)?;
                         }
                         ffi::SQLITE_DONE => break,
                         rc => return Err(self.error(rc, sql)),
                     }
                 }
-                Ok(rows)
+                Ok(())
             }
         })();
         // SAFETY: as above; reset and unbind before the values go.
@@ -325,6 +329,7 @@ unsafe fn cell(stmt: *mut ffi::sqlite3_stmt, c: c_int, ty: ColType) -> Result<Va
     Ok(match ty {
         ColType::Int => Value::Int(int()),
         ColType::Bool => Value::Bool(int() != 0),
+        ColType::Float => Value::Float(unsafe { ffi::sqlite3_column_double(stmt, c) }),
         ColType::Text => Value::Text(text()?.to_string()),
         ColType::Uuid => Value::Uuid(
             Uuid::from_slice(bytes()).map_err(|_| "a UUID that is not 16 bytes".to_string())?,

@@ -313,9 +313,13 @@ impl Tx {
     ) -> Result<Vec<Row>> {
         let org = self.org.as_uuid();
         if let Inner::Lookup(conn) = &mut self.inner {
-            return conn
-                .select(&sql, org, binds, types)
-                .map_err(|e| StoreError::Engine(format!("{}: {e}", what())));
+            let mut rows = Vec::new();
+            conn.each(&sql, org, binds, types, &mut |row| {
+                rows.push(row.to_vec());
+                Ok(())
+            })
+            .map_err(|e| StoreError::Engine(format!("{}: {e}", what())))?;
+            return Ok(rows);
         }
         let rows = on_conn!(self, conn => {
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
@@ -329,6 +333,40 @@ impl Tx {
                 .ctx(|| format!("decoding: {}", what()))?
         });
         Ok(rows)
+    }
+
+    /// Like `select`, but hands the rows to `f` one at a time as they come, without holding
+    /// them all: for scans of millions of rows (scoring). `f` may stop the scan with an error.
+    pub(crate) async fn select_each(
+        &mut self,
+        sql: String,
+        binds: &[(Value, ColType)],
+        types: &[ColType],
+        what: impl Fn() -> String,
+        mut f: impl FnMut(&[Value]) -> Result<()>,
+    ) -> Result<()> {
+        use futures_util::TryStreamExt;
+        let org = self.org.as_uuid();
+        if let Inner::Lookup(conn) = &mut self.inner {
+            return conn
+                .each(&sql, org, binds, types, &mut f)
+                .map_err(|e| match e {
+                    StoreError::Engine(m) => StoreError::Engine(format!("{}: {m}", what())),
+                    other => other,
+                });
+        }
+        on_conn!(self, conn => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
+            for (v, ty) in binds {
+                q = bind_value!(q, v, *ty);
+            }
+            let mut rows = q.fetch(conn);
+            while let Some(r) = rows.try_next().await.ctx(&what)? {
+                let row = decode_row!(&r, types).ctx(|| format!("decoding: {}", what()))?;
+                f(&row)?;
+            }
+        });
+        Ok(())
     }
 
     /// Inserts rows (each in `table`'s column order). Fails on any key conflict.

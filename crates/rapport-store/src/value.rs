@@ -10,6 +10,9 @@ use uuid::Uuid;
 pub enum ColType {
     Bool,
     Int,
+    /// A double-precision number (DOUBLE PRECISION on PostgreSQL, REAL on SQLite): scores and
+    /// model outputs, never money.
+    Float,
     Text,
     Uuid,
     /// A point in time (TIMESTAMPTZ on PostgreSQL, RFC 3339 text on SQLite).
@@ -26,6 +29,7 @@ pub enum Value {
     Null,
     Bool(bool),
     Int(i64),
+    Float(f64),
     Text(String),
     Uuid(Uuid),
     Time(DateTime<Utc>),
@@ -71,6 +75,13 @@ impl Value {
         }
     }
 
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
     pub fn as_time(&self) -> Option<DateTime<Utc>> {
         match self {
             Value::Time(t) => Some(*t),
@@ -92,6 +103,7 @@ impl Value {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
+            Value::Float(f) => J::from(*f),
             Value::Text(s) => J::String(s.clone()),
             Value::Uuid(u) => J::String(u.to_string()),
             Value::Time(t) => J::String(rapport_domain::dates::format_timestamp(t)),
@@ -114,6 +126,11 @@ impl From<&str> for Value {
 impl From<i64> for Value {
     fn from(i: i64) -> Self {
         Value::Int(i)
+    }
+}
+impl From<f64> for Value {
+    fn from(f: f64) -> Self {
+        Value::Float(f)
     }
 }
 impl From<bool> for Value {

@@ -60,6 +60,7 @@ fn every_command_has_help() {
         "demo",
         "serve",
         "clv",
+        "score",
     ] {
         assert!(top.contains(cmd), "top-level help lists {cmd}");
         let help = ok(&db.url, &[cmd, "--help"]);
@@ -325,6 +326,57 @@ fn the_demo_is_generated_once_per_org() {
     );
     let again = ok(&db.url, &["demo", "--no-serve", "--customers", "100"]);
     assert!(again.contains("holds data already"), "{again}");
+}
+
+#[tokio::test]
+async fn score_runs_over_the_demo_company_on_both_backends() {
+    for db in TestDb::all().await {
+        ok(
+            &db.url,
+            &[
+                "demo",
+                "--no-serve",
+                "--customers",
+                "150",
+                "--seed",
+                "3",
+                "--as-of",
+                "2025-06-01",
+            ],
+        );
+        let text = ok(&db.url, &["score", "--as-of", "2025-06-01"]);
+        assert!(
+            text.contains("scored ") && text.contains("classes: grow"),
+            "{text}"
+        );
+        let json: serde_json::Value =
+            serde_json::from_str(&ok(&db.url, &["score", "--as-of", "2025-06-01", "--json"]))
+                .unwrap();
+        assert!(json["customers"].as_i64().unwrap() > 100, "{json}");
+        let classes: i64 = json["classes"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_i64().unwrap())
+            .sum();
+        assert_eq!(classes, json["customers"].as_i64().unwrap());
+        assert!(
+            json["fit"]["purchase_model"]["params"]["r"]
+                .as_f64()
+                .unwrap()
+                > 0.0
+        );
+        // Both runs are kept and audited.
+        let audit = ok(&db.url, &["audit", "--entity", "score_runs", "--json"]);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&audit)
+                .unwrap()
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+    }
 }
 
 #[test]

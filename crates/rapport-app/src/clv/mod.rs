@@ -213,7 +213,15 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
         ));
     }
     let spend = fit_spend(&summary, &fit_options, &mut notes);
-    let per_triple = triple_values(model, &compressed, request)?;
+    let per_triple = triple_values(
+        model,
+        &compressed,
+        f64::from(request.horizon),
+        &ClvOptions {
+            horizon: request.horizon,
+            discount_rate: request.discount,
+        },
+    )?;
     let customers = customer_values(&summary, log, &compressed, &per_triple, spend.as_ref());
     let holdout = match holdout_end {
         Some(end) => Some(holdout_json(model, &summary, calibration_end, end)?),
@@ -252,16 +260,16 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
 }
 
 /// The fitted spend model and how many customers it was fitted on.
-struct Spend {
-    model: GammaGamma,
-    fit: Fit<3>,
-    customers: usize,
+pub(crate) struct Spend {
+    pub(crate) model: GammaGamma,
+    pub(crate) fit: Fit<3>,
+    pub(crate) customers: usize,
 }
 
 /// Fits Gamma-Gamma on the repeat customers with a positive mean repeat spend; customers
 /// whose repeat purchases net to zero or less (returns) are left out with a note. Without a
 /// usable fit, CLV falls back to each customer's own mean spend (said in a note).
-fn fit_spend(
+pub(crate) fn fit_spend(
     summary: &RfmSummary,
     options: &OptimizeOptions,
     notes: &mut Vec<String>,
@@ -302,21 +310,17 @@ fn fit_spend(
     }
 }
 
-/// P(alive), expected purchases over the horizon and discounted expected purchases, once per
-/// distinct (x, t_x, T), on every core.
-fn triple_values(
+/// P(alive), expected purchases over `horizon` time units and discounted expected purchases
+/// (as `clv_options` say), once per distinct (x, t_x, T), on every core.
+pub(crate) fn triple_values(
     model: &dyn PurchaseModelSync,
     compressed: &CompressedRfm,
-    request: &ClvRequest,
-) -> Result<Vec<[f64; 3]>, ClvError> {
+    horizon: f64,
+    clv_options: &ClvOptions,
+) -> Result<Vec<[f64; 3]>, AnalyticsError> {
     let rows = compressed.rows();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per = rows.len().div_ceil(threads.max(1)).max(1);
-    let clv_options = ClvOptions {
-        horizon: request.horizon,
-        discount_rate: request.discount,
-    };
-    let horizon = f64::from(request.horizon);
     let parts: Vec<Result<Vec<[f64; 3]>, AnalyticsError>> = std::thread::scope(|s| {
         let handles: Vec<_> = rows
             .chunks(per)
@@ -324,7 +328,7 @@ fn triple_values(
                 s.spawn(move || {
                     chunk
                         .iter()
-                        .map(|(h, _)| one_triple(model, h, horizon, &clv_options))
+                        .map(|(h, _)| one_triple(model, h, horizon, clv_options))
                         .collect()
                 })
             })
@@ -348,7 +352,7 @@ fn triple_values(
 }
 
 /// A purchase model that may be shared across threads.
-trait PurchaseModelSync: PurchaseModel + Sync {}
+pub(crate) trait PurchaseModelSync: PurchaseModel + Sync {}
 impl<T: PurchaseModel + Sync> PurchaseModelSync for T {}
 
 fn one_triple(

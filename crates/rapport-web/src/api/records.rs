@@ -208,6 +208,7 @@ fn value_from_json(ty: ColType, v: &serde_json::Value) -> Option<Value> {
     Some(match ty {
         ColType::Text => Value::text(v.as_str()?),
         ColType::Int => Value::Int(v.as_i64()?),
+        ColType::Float => Value::Float(v.as_f64().filter(|f| f.is_finite())?),
         ColType::Uuid => Value::Uuid(uuid::Uuid::parse_str(v.as_str()?).ok()?),
         ColType::Time => Value::Time(
             chrono::DateTime::parse_from_rfc3339(v.as_str()?)

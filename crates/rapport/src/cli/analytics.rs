@@ -111,3 +111,89 @@ pub fn clv(args: ClvArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Score as of the end of this day (default: today).
+    #[arg(long)]
+    as_of: Option<chrono::NaiveDate>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+/// `rapport score`: the scoring pipeline over the database, as a new score run.
+pub async fn score(db: &str, org: &str, args: ScoreArgs) -> anyhow::Result<ExitCode> {
+    use rapport_app::score::{self, Stage};
+    let (store, org) = super::open(db, org).await?;
+    let now = chrono::Utc::now();
+    let as_of = args.as_of.unwrap_or_else(|| now.date_naive());
+    let started = std::time::Instant::now();
+    let spinner = super::progress::Bar::new("scoring", 0);
+    let outcome = score::run(&store, org.id, as_of, now, &|stage| {
+        use rapport_app::import::Progress;
+        spinner.stage(&match stage {
+            Stage::Orders => "reading orders".to_string(),
+            Stage::Fit => "fitting BG/NBD and Gamma-Gamma".to_string(),
+            Stage::Facts => "reading interactions, surveys, cases, contracts".to_string(),
+            Stage::Scores => "scoring customers".to_string(),
+            Stage::Write { written, total } => format!("writing scores {written}/{total}"),
+        });
+    })
+    .await;
+    spinner.finish();
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let run = &outcome.run;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "run_id": run.id.to_string(),
+                "as_of": run.as_of.to_string(),
+                "customers": run.customers,
+                "repeat_customers": run.repeat_customers,
+                "currency": run.currency,
+                "mean_health": outcome.mean_health,
+                "classes": outcome.classes.iter().map(|(c, n)| (c.to_string(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
+                "segments": outcome.segments.iter().map(|(c, n)| (c.to_string(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
+                "fit": run.fit,
+                "notes": outcome.notes,
+            }))?
+        );
+    } else {
+        println!(
+            "scored {} customers ({} repeat buyers) as of {} in {:.1}s: run {}",
+            run.customers,
+            run.repeat_customers,
+            run.as_of,
+            started.elapsed().as_secs_f64(),
+            run.id
+        );
+        println!("mean health {:.1}", outcome.mean_health);
+        let classes: Vec<String> = outcome
+            .classes
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        println!("classes: {}", classes.join(", "));
+        let segments: Vec<String> = outcome
+            .segments
+            .iter()
+            .map(|(c, n)| format!("{c} {n}"))
+            .collect();
+        println!("segments: {}", segments.join(", "));
+        if let Some(p) = run.fit.pointer("/purchase_model/params") {
+            println!("BG/NBD {p}");
+        }
+        for note in &outcome.notes {
+            eprintln!("note: {note}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

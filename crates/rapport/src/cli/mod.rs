@@ -81,6 +81,10 @@ pub enum Command {
     /// (no database): prints the fit as JSON; `--out` writes P(alive), expected purchases and
     /// CLV per customer.
     Clv(analytics::ClvArgs),
+    /// Score every customer: RFM and segment, P(alive), expected purchases (90 days), CLV
+    /// (12 months), health with its reasons and class, stored as a new score run (earlier runs
+    /// are kept).
+    Score(analytics::ScoreArgs),
     /// Serve the web UI and the JSON API.
     Serve(serve::ServeArgs),
     /// Generate a realistic demo company (deterministic for a seed) into an empty org, then
@@ -116,6 +120,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => data::audit(&cli.db, &cli.org, entity.as_deref(), limit, json).await,
         Command::Clv(args) => analytics::clv(args),
+        Command::Score(args) => analytics::score(&cli.db, &cli.org, args).await,
         Command::Serve(args) => serve::run(&cli.db, &cli.org, args).await,
         Command::Demo(args) => demo::run(&cli.db, &cli.org, args).await,
     }

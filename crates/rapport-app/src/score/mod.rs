@@ -1,0 +1,376 @@
+//! `rapport score`: the scoring pipeline over the database. Builds the RFM summary from the
+//! orders, fits BG/NBD and the Gamma-Gamma spend model, and writes for every customer (every
+//! party with an order up to the scoring day) a new score run: RFM scores and segment,
+//! P(alive), purchases expected in the next 90 days, CLV over the next 12 months, health with
+//! its components, class and reasons. Earlier runs stay, so health has a history.
+//!
+//! A log without any repeat buyer cannot identify the purchase model: the run then holds RFM
+//! and health without P(alive) and CLV, and says so. A fit that does not converge writes
+//! nothing (the previous run's scores stay) and reports its diagnostics.
+
+mod facts;
+mod json;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use rapport_analytics::{
+    AnalyticsError, BgNbd, BgVariant, Class, ClassInputs, ClassRules, ClvOptions, HealthWeights,
+    OptimizeOptions, RfmOptions, Segment, TimeUnit, Transaction, classify, health, rfm_scores,
+    summarize,
+};
+use rapport_domain::{AuditEntry, AuditId, Currency};
+use rapport_store::schema::PARTY_SCORES;
+use rapport_store::{ScoreRun, Store, StoreError, Value};
+use rustc_hash::FxHashMap;
+use uuid::Uuid;
+
+use crate::clv::{Spend, fit_spend, triple_values};
+
+/// Days ahead for "expected purchases".
+pub const EXPECTED_PURCHASES_DAYS: f64 = 90.0;
+/// Weeks of CLV (12 months).
+pub const CLV_WEEKS: u32 = 52;
+/// Yearly discount rate of CLV.
+pub const YEARLY_DISCOUNT: f64 = 0.10;
+/// Party scores written per insert.
+const WRITE_CHUNK: usize = 5_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Model(#[from] AnalyticsError),
+    #[error(
+        "the {model} fit did not converge after {iterations} iterations (gradient norm {gradient:.3e}); nothing was written and the previous run's scores stay"
+    )]
+    NotConverged {
+        model: &'static str,
+        iterations: usize,
+        gradient: f64,
+    },
+    #[error("no orders on or before {0}: there is nothing to score")]
+    NoOrders(NaiveDate),
+}
+
+/// Where the pipeline is, for a progress display.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Orders,
+    Fit,
+    Facts,
+    Scores,
+    Write { written: usize, total: usize },
+}
+
+/// What a finished run reports.
+#[derive(Debug, Clone)]
+pub struct ScoreOutcome {
+    pub run: ScoreRun,
+    /// Customers per class, in the order grow, maintain, repair, at risk, churned.
+    pub classes: Vec<(&'static str, usize)>,
+    /// Customers per RFM segment, largest first.
+    pub segments: Vec<(&'static str, usize)>,
+    pub notes: Vec<String>,
+    pub mean_health: f64,
+}
+
+/// Scores every customer as of the end of `as_of` and stores the run.
+pub async fn run(
+    store: &Store,
+    org: rapport_domain::OrgId,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    progress: &dyn Fn(Stage),
+) -> Result<ScoreOutcome, ScoreError> {
+    let started_at = now;
+    let before = end_of(as_of);
+    let as_of_day = day_number(as_of);
+    let mut notes = Vec::new();
+
+    progress(Stage::Orders);
+    let mut read = store.begin_scan(org).await?;
+    let orders = facts::load_orders(&mut read, before, as_of_day).await?;
+    if orders.transactions.is_empty() {
+        read.rollback().await?;
+        return Err(ScoreError::NoOrders(as_of));
+    }
+    notes.extend(orders.notes.iter().cloned());
+
+    progress(Stage::Fit);
+    let summary = summarize(
+        &orders.transactions,
+        &RfmOptions {
+            calibration_end: as_of_day,
+            holdout_end: None,
+            unit: TimeUnit::Week,
+        },
+    )?;
+    let compressed = summary.compressed();
+    let fit_options = OptimizeOptions::default();
+    let (model, fit_json) = match BgNbd::fit(BgVariant::BgNbd, &compressed, &fit_options) {
+        Ok(f) if !f.fit.converged => {
+            read.rollback().await?;
+            return Err(ScoreError::NotConverged {
+                model: "BG/NBD",
+                iterations: f.fit.iterations,
+                gradient: f.fit.gradient_norm,
+            });
+        }
+        Ok(f) => {
+            let j = json::fit(&f.fit, &["r", "alpha", "a", "b"]);
+            (Some(f.model), j)
+        }
+        Err(AnalyticsError::NotIdentified(why)) => {
+            notes.push(format!(
+                "the purchase model cannot be identified ({why}); scores hold RFM and health without P(alive) and CLV"
+            ));
+            (None, serde_json::Value::Null)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let spend: Option<Spend> = match model {
+        Some(_) => fit_spend(&summary, &fit_options, &mut notes),
+        None => None,
+    };
+    let weekly_discount = (1.0 + YEARLY_DISCOUNT).powf(1.0 / 52.0) - 1.0;
+    let per_triple = match &model {
+        Some(m) => Some(triple_values(
+            m,
+            &compressed,
+            EXPECTED_PURCHASES_DAYS / 7.0,
+            &ClvOptions {
+                horizon: CLV_WEEKS,
+                discount_rate: weekly_discount,
+            },
+        )?),
+        None => None,
+    };
+
+    progress(Stage::Facts);
+    let facts = facts::load_facts(&mut read, before).await?;
+    let previous = match read.score_runs(1).await?.into_iter().next() {
+        Some(run) => read.healths_of_run(run.id).await?.into_iter().collect(),
+        None => FxHashMap::default(),
+    };
+    read.rollback().await?;
+
+    progress(Stage::Scores);
+    let scores = rfm_scores(&summary);
+    let clvs: Vec<Option<f64>> = summary
+        .customers
+        .iter()
+        .map(|c| {
+            let values = per_triple.as_ref()?[compressed.position(&c.triple())?];
+            let per_purchase = match &spend {
+                Some(s) => s
+                    .model
+                    .conditional_expected_spend(c.frequency, c.monetary.max(0.0))
+                    .unwrap_or(c.monetary),
+                None => c.monetary,
+            };
+            Some(values[2] * per_purchase)
+        })
+        .collect();
+    let percentiles = percentile_ranks(&clvs);
+    let weights = HealthWeights::default();
+    let rules = ClassRules::default();
+    let run_id = Uuid::now_v7();
+    let mut rows = Vec::with_capacity(summary.customers.len());
+    let mut class_counts = [0usize; 5];
+    let mut segment_counts: FxHashMap<&'static str, usize> = FxHashMap::default();
+    let mut health_sum = 0.0;
+    for (i, c) in summary.customers.iter().enumerate() {
+        let party = orders.parties[c.customer as usize];
+        let values = per_triple
+            .as_ref()
+            .and_then(|v| compressed.position(&c.triple()).map(|p| v[p]));
+        let inputs = facts.health_inputs(
+            party,
+            values.map(|v| v[0]),
+            orders.trend(c.customer as usize),
+            percentiles[i],
+        );
+        let h = health(&inputs, &weights)?;
+        let mut class_inputs = ClassInputs::new(&h);
+        class_inputs.previous_score = previous.get(&party).copied();
+        class_inputs.days_since_last_purchase = u32::try_from(as_of_day - c.last_day).ok();
+        class_inputs.typical_purchase_gap_days = (c.frequency > 0)
+            .then(|| (c.last_day - c.first_day) as f64 / f64::from(c.frequency))
+            .filter(|g| *g > 0.0);
+        class_inputs.all_contracts_ended = facts.all_contracts_ended(party);
+        let class = classify(&class_inputs, &rules)?;
+        class_counts[class_index(class.class)] += 1;
+        let score = &scores[i];
+        let segment = score.segment();
+        *segment_counts.entry(segment_code(segment)).or_default() += 1;
+        health_sum += h.score;
+        rows.push(vec![
+            Value::Uuid(run_id),
+            Value::Uuid(party),
+            Value::Int(i64::from(c.frequency)),
+            Value::Float(c.recency),
+            Value::Float(c.age),
+            Value::Float(c.monetary),
+            Value::Int(i64::from(score.r)),
+            Value::Int(i64::from(score.f)),
+            Value::Int(i64::from(score.m)),
+            Value::text(segment_code(segment)),
+            Value::opt(values.map(|v| v[0])),
+            Value::opt(values.map(|v| v[1])),
+            Value::opt(clvs[i]),
+            Value::Float(h.score),
+            Value::Json(json::components(&h)),
+            Value::text(class.class.code()),
+            Value::Json(json::reasons(&class.reasons)),
+        ]);
+    }
+
+    let mut fit_json = serde_json::json!({
+        "model": "bg-nbd",
+        "time_unit": "week",
+        "purchase_model": fit_json,
+        "spend_model": spend.as_ref().map(|s| json::fit(&s.fit, &["p", "q", "gamma"])),
+        "expected_purchases_days": EXPECTED_PURCHASES_DAYS,
+        "clv_weeks": CLV_WEEKS,
+        "yearly_discount": YEARLY_DISCOUNT,
+        "notes": notes,
+    });
+    if let Some(obj) = fit_json.as_object_mut() {
+        obj.insert("weights".into(), json::weights(&weights));
+    }
+    let run = ScoreRun {
+        id: run_id,
+        as_of,
+        started_at,
+        finished_at: Utc::now(),
+        model: "bg-nbd".into(),
+        currency: orders.currency.clone(),
+        customers: summary.customers.len() as i64,
+        repeat_customers: summary.repeat_customers() as i64,
+        fit: fit_json,
+    };
+    let total = rows.len();
+    let mut tx = store.begin(org).await?;
+    tx.insert_score_run(&run).await?;
+    let mut written = 0;
+    for chunk in rows.chunks(WRITE_CHUNK) {
+        tx.insert_rows(&PARTY_SCORES, chunk).await?;
+        written += chunk.len();
+        progress(Stage::Write { written, total });
+    }
+    tx.audit(&[AuditEntry {
+        id: AuditId(Uuid::now_v7()),
+        at: run.finished_at,
+        user: None,
+        source: "cli".into(),
+        entity: "score_runs".into(),
+        entity_id: Some(run_id.to_string()),
+        action: "create".into(),
+        before: None,
+        after: Some(serde_json::json!({
+            "as_of": as_of.to_string(),
+            "customers": run.customers,
+            "repeat_customers": run.repeat_customers,
+        })),
+    }])
+    .await?;
+    tx.commit().await?;
+
+    let mut segments: Vec<(&'static str, usize)> = segment_counts.into_iter().collect();
+    segments.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    Ok(ScoreOutcome {
+        classes: ["grow", "maintain", "repair", "at_risk", "churned"]
+            .into_iter()
+            .zip(class_counts)
+            .collect(),
+        segments,
+        notes,
+        mean_health: if total == 0 {
+            0.0
+        } else {
+            health_sum / total as f64
+        },
+        run,
+    })
+}
+
+/// The first instant after `day` (UTC).
+fn end_of(day: NaiveDate) -> DateTime<Utc> {
+    (day + Duration::days(1))
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc()
+}
+
+/// Days since 1970-01-01.
+pub(crate) fn day_number(day: NaiveDate) -> i64 {
+    day.signed_duration_since(NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default())
+        .num_days()
+}
+
+/// Percentile rank (0–1, the share of customers with a lower value, ties sharing the mean rank)
+/// of each present value; `None` stays `None`.
+fn percentile_ranks(values: &[Option<f64>]) -> Vec<Option<f64>> {
+    let mut present: Vec<(f64, usize)> = values
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (v, i)))
+        .collect();
+    present.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let n = present.len();
+    let mut out = vec![None; values.len()];
+    let mut lo = 0;
+    while lo < n {
+        let hi = lo
+            + present[lo..]
+                .iter()
+                .take_while(|p| p.0 == present[lo].0)
+                .count();
+        let rank = if n > 1 {
+            ((lo + hi - 1) as f64 / 2.0) / (n - 1) as f64
+        } else {
+            0.5
+        };
+        for p in &present[lo..hi] {
+            out[p.1] = Some(rank);
+        }
+        lo = hi;
+    }
+    out
+}
+
+fn class_index(c: Class) -> usize {
+    match c {
+        Class::Grow => 0,
+        Class::Maintain => 1,
+        Class::Repair => 2,
+        Class::AtRisk => 3,
+        Class::Churned => 4,
+    }
+}
+
+/// A segment's stable code.
+pub fn segment_code(s: Segment) -> &'static str {
+    match s {
+        Segment::Champions => "champions",
+        Segment::LoyalCustomers => "loyal",
+        Segment::PotentialLoyalist => "potential_loyalist",
+        Segment::NewCustomers => "new",
+        Segment::Promising => "promising",
+        Segment::NeedAttention => "need_attention",
+        Segment::AboutToSleep => "about_to_sleep",
+        Segment::AtRisk => "at_risk",
+        Segment::CantLoseThem => "cant_lose_them",
+        Segment::Hibernating => "hibernating",
+        Segment::Lost => "lost",
+    }
+}
+
+/// The currency most orders are in, and the scale of its minor unit.
+pub(crate) fn minor_scale(currency: &str) -> f64 {
+    let digits = Currency::parse(currency).map_or(2, |c| c.minor_digits());
+    10f64.powi(digits as i32)
+}
+
+/// Every transaction as the analytics crate wants it.
+pub(crate) type Transactions = Vec<Transaction>;
