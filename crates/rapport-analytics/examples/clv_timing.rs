@@ -146,7 +146,10 @@ fn main() {
         .iter()
         .map(|(h, n)| model.p_alive(h).unwrap() * *n as f64)
         .sum();
-    println!("P(alive) of every triple {:.3} s (sum {alive:.1})", seconds(start));
+    println!(
+        "P(alive) of every triple {:.3} s (sum {alive:.1})",
+        seconds(start)
+    );
 
     let start = Instant::now();
     let per_row: Vec<f64> = data
@@ -155,10 +158,13 @@ fn main() {
         .map(|(h, _)| discounted_expected_purchases(&model, h, &clv_options).unwrap())
         .collect();
     let per_row_seconds = seconds(start);
-    let total: f64 = per_row.iter().zip(data.rows()).map(|(v, (_, n))| v * *n as f64).sum();
+    let total: f64 = per_row
+        .iter()
+        .zip(data.rows())
+        .map(|(v, (_, n))| v * *n as f64)
+        .sum();
     println!("52-week CLV, one triple at a time: {per_row_seconds:.3} s (total {total:.6})");
 
-    // BATCH-START
     // The machine is shared: the best of five runs.
     let mut all = Vec::new();
     let mut all_seconds = f64::INFINITY;
@@ -190,7 +196,9 @@ fn main() {
     println!(
         "Pareto/NBD 52-week CLV over the compressed summary: {:.3} s (total {:.1})",
         seconds(start),
-        all.iter().zip(data.rows()).map(|(v, (_, n))| v * *n as f64).sum::<f64>()
+        all.iter()
+            .zip(data.rows())
+            .map(|(v, (_, n))| v * *n as f64)
+            .sum::<f64>()
     );
-    // BATCH-END
 }

@@ -61,7 +61,10 @@ impl DiscreteHistory {
     pub fn from_opportunities(transacted: &[bool]) -> Result<Self> {
         let n = u32::try_from(transacted.len()).unwrap_or(u32::MAX);
         let x = transacted.iter().filter(|t| **t).count() as u32;
-        let t_x = transacted.iter().rposition(|t| *t).map_or(0, |i| i as u32 + 1);
+        let t_x = transacted
+            .iter()
+            .rposition(|t| *t)
+            .map_or(0, |i| i as u32 + 1);
         Self::new(x, t_x, n)
     }
 
@@ -197,7 +200,10 @@ impl BgBb {
         let DiscreteHistory { x, n, .. } = *history;
         let (x, nf) = (f64::from(x), f64::from(n));
         let alive = ln_beta(alpha + x, beta + nf - x) + ln_beta(gamma, delta + nf + 1.0);
-        finite("P(alive)", (alive - self.ln_mixture(history)).exp().min(1.0))
+        finite(
+            "P(alive)",
+            (alive - self.ln_mixture(history)).exp().min(1.0),
+        )
     }
 
     /// E[X(n, n + n*) | x, t_x, n]: expected transactions in the next `n_star` opportunities.
@@ -206,13 +212,14 @@ impl BgBb {
         n_star: u32,
         history: &DiscreteHistory,
     ) -> Result<f64> {
-        let [alpha, beta, gamma, delta] = self.params.to_array();
+        let [alpha, beta, ..] = self.params.to_array();
         let DiscreteHistory { x, n, .. } = *history;
         let (x, nf) = (f64::from(x), f64::from(n));
         let Some(ln_future) = self.ln_survival_sum(n, n_star)? else {
             return Ok(0.0);
         };
-        let ln_value = ln_beta(alpha + x + 1.0, beta + nf - x) + ln_future - self.ln_mixture(history);
+        let ln_value =
+            ln_beta(alpha + x + 1.0, beta + nf - x) + ln_future - self.ln_mixture(history);
         finite("conditional expected transactions", ln_value.exp())
     }
 
@@ -242,7 +249,8 @@ impl BgBb {
         let [alpha, beta, gamma, delta] = self.params.to_array();
         let (xf, nf) = (f64::from(x), f64::from(n));
         let ln_choose = |i: f64| ln_gamma(i + 1.0) - ln_gamma(xf + 1.0) - ln_gamma(i - xf + 1.0);
-        let mut terms = vec![ln_choose(nf) + ln_beta(alpha + xf, beta + nf - xf) + ln_beta(gamma, delta + nf)];
+        let mut terms =
+            vec![ln_choose(nf) + ln_beta(alpha + xf, beta + nf - xf) + ln_beta(gamma, delta + nf)];
         terms.extend((x..n).map(|i| {
             let i = f64::from(i);
             ln_choose(i) + ln_beta(alpha + xf, beta + i - xf) + ln_beta(gamma + 1.0, delta + i)
@@ -323,7 +331,12 @@ fn terms(p: [f64; 4], h: &DiscreteHistory) -> (f64, [f64; 4]) {
             }
             sum.add(
                 ln_term,
-                [psi_ax - psi_ab, psi_b - psi_ab, psi_g1 - psi_gd, psi_d - psi_gd],
+                [
+                    psi_ax - psi_ab,
+                    psi_b - psi_ab,
+                    psi_g1 - psi_gd,
+                    psi_d - psi_gd,
+                ],
             );
         }
     }

@@ -367,10 +367,8 @@ mod tests {
             let one = discounted_expected_purchases(&Fading, h, &options).unwrap();
             // Both are P(alive) times the same sum: equal to the last bit.
             assert_eq!(*value, one, "{h:?}");
-            let by_window = discounted_sum(&options, |k| {
-                Fading.conditional_expected_purchases(k, h)
-            })
-            .unwrap();
+            let by_window =
+                discounted_sum(&options, |k| Fading.conditional_expected_purchases(k, h)).unwrap();
             assert!((one - by_window).abs() <= 1e-15 * by_window.abs(), "{h:?}");
         }
         let bad = ClvOptions {

@@ -145,8 +145,9 @@ impl Evaluator {
         Ok(self.lanes([s])?[0])
     }
 
-    /// `G(a, b, A, k / scale)` for k = 1, ..., `horizon` (scale > 0), as [`Self::at`] would
-    /// give them, evaluating neighbouring windows together.
+    /// `G(a, b, A, k / scale)` for k = 1, ..., `horizon` (scale > 0): the values of
+    /// [`Self::at`] up to rounding (a series may run a few terms longer for its neighbours),
+    /// evaluating neighbouring windows together.
     pub(crate) fn at_windows(&mut self, scale: f64, horizon: u32) -> Result<Vec<f64>> {
         let s: Vec<f64> = (1..=horizon).map(|k| f64::from(k) / scale).collect();
         let mut out = Vec::with_capacity(s.len());
@@ -292,7 +293,11 @@ impl Connection {
     fn new(a: f64, b: f64, big_a: f64) -> Option<Self> {
         let c = a + b - 1.0;
         let mu = a - 1.0 - big_a;
-        if !(c > 0.0) || (mu - mu.round()).abs() < MIN_MU_GAP || (a - 1.0).abs() < MIN_A_GAP {
+        if c.is_nan()
+            || c <= 0.0
+            || (mu - mu.round()).abs() < MIN_MU_GAP
+            || (a - 1.0).abs() < MIN_A_GAP
+        {
             return None;
         }
         let ln_c = ln_gamma(c);

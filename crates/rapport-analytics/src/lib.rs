@@ -7,9 +7,17 @@
 //! - [`bgnbd`]: the BG/NBD model (Fader, Hardie & Lee 2005) and its MBG/NBD variant (Batislam,
 //!   Denizel & Filiztekin 2007): likelihood, analytic gradient, maximum-likelihood fit,
 //!   P(alive) and expected purchases;
+//! - [`pareto_nbd`]: the Pareto/NBD model (Schmittlein, Morrison & Colombo 1987; the
+//!   expressions of Fader, Hardie & Lee 2005): likelihood with analytic gradient through a
+//!   transformed hypergeometric series or quadrature, maximum-likelihood fit, P(alive),
+//!   expected purchases;
+//! - [`bgbb`]: the BG/BB model of transactions at discrete opportunities (Fader, Hardie & Shang
+//!   2010): likelihood with analytic gradient, fit over grouped histories, P(alive), expected
+//!   and conditional expected transactions, the distribution of transactions;
 //! - [`gamma_gamma`]: the Gamma-Gamma model of average spend (Fader, Hardie & Lee 2005; Fader &
 //!   Hardie 2013);
-//! - [`clv`](mod@clv): customer lifetime value over a horizon for any [`clv::PurchaseModel`], and
+//! - [`clv`](mod@clv): customer lifetime value over a horizon for any [`clv::PurchaseModel`]
+//!   (one customer, or every row of a compressed summary sharing the work between rows), and
 //!   holdout diagnostics (predicted vs actual purchases by calibration frequency);
 //! - [`health`](mod@health): the explainable health score 0–100 of a relationship (vitality,
 //!   value, engagement, satisfaction, friction; per-org weights), with translatable reasons;

@@ -243,10 +243,7 @@ fn customer_log_likelihood(p: [f64; 4], x: f64, t_x: f64, t_cal: f64) -> Result<
     let dropout = dropout_term(p, x, t_x, t_cal)?;
     let (value, grad) = with_history(p, x, t_cal, per_x, dropout);
     let (prior, d_prior) = prior(p);
-    Ok((
-        value + prior,
-        std::array::from_fn(|i| grad[i] + d_prior[i]),
-    ))
+    Ok((value + prior, std::array::from_fn(|i| grad[i] + d_prior[i])))
 }
 
 /// The parts of ln L that depend on the history: ln Γ(r+x)/Γ(r) (given as `per_x` with its

@@ -92,13 +92,14 @@ pub fn ln_gamma_signed(x: f64) -> (f64, f64) {
     }
     // sin(πx) from the distance to the nearest integer, exact for large |x|.
     let f = x - nearest;
-    let parity = if nearest.rem_euclid(2.0) == 0.0 { 1.0 } else { -1.0 };
+    let parity = if nearest.rem_euclid(2.0) == 0.0 {
+        1.0
+    } else {
+        -1.0
+    };
     let sin = parity * (PI * f).sin();
     // Γ(x) = π / (sin(πx) Γ(1 − x)), with Γ(1 − x) > 0.
-    (
-        PI.ln() - sin.abs().ln() - ln_gamma(1.0 - x),
-        sin.signum(),
-    )
+    (PI.ln() - sin.abs().ln() - ln_gamma(1.0 - x), sin.signum())
 }
 
 /// ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b), for a, b > 0.
@@ -327,7 +328,7 @@ mod tests {
             (-0.5, -2.0 * sqrt_pi),
             (-1.5, 4.0 * sqrt_pi / 3.0),
             (-2.5, -8.0 * sqrt_pi / 15.0),
-            (0.25, 3.625_609_908_221_908_3),
+            (0.25, 3.625_609_908_221_908),
             (3.0, 2.0),
         ] {
             let (ln_abs, sign) = ln_gamma_signed(x);

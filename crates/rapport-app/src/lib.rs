@@ -8,7 +8,7 @@ pub mod export;
 pub mod import;
 pub mod merge;
 pub mod party360;
-pub mod score;
 pub mod records;
+pub mod score;
 pub mod signin;
 pub mod users;

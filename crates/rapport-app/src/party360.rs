@@ -13,6 +13,8 @@ use crate::records::{self, StoredRecord};
 
 /// How many of each list the 360 shows (the full lists are a filtered list call away).
 pub const RECENT: usize = 10;
+/// How many score runs the 360 shows (for the health trend).
+pub const SCORE_HISTORY: usize = 12;
 
 /// A link to another party, seen from this one.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +41,8 @@ pub struct Party360 {
     pub surveys: Vec<StoredRecord>,
     pub open_cases: Vec<StoredRecord>,
     pub open_tasks: Vec<StoredRecord>,
+    /// The party's scores in the latest runs, newest first (empty before the first run).
+    pub scores: Vec<crate::score::PartyScore>,
 }
 
 fn about(column: &'static str, party: Uuid, sort: &'static str, limit: usize) -> ListQuery {
@@ -174,6 +178,7 @@ pub async fn load(tx: &mut Tx, key: &str) -> Result<Option<Party360>, StoreError
         .map(|(fields, row)| records::to_record(&PARTY_LINKS, row, fields))
         .collect();
     let order_summary = tx.order_summary(id).await?;
+    let scores = crate::score::history(tx, id, SCORE_HISTORY).await?;
     Ok(Some(Party360 {
         party,
         contacts,
@@ -185,6 +190,7 @@ pub async fn load(tx: &mut Tx, key: &str) -> Result<Option<Party360>, StoreError
         surveys,
         open_cases,
         open_tasks,
+        scores,
     }))
 }
 

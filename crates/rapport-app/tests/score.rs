@@ -92,7 +92,9 @@ async fn a_demo_company_is_scored_with_finite_explained_values_and_its_history_k
         let party = rows[0][col("party_id")].as_uuid().unwrap();
         let history = tx.party_score_history(party, 10).await.unwrap();
         assert_eq!(history.len(), 2);
-        assert_eq!(history[0][col("run_id")], Value::Uuid(second.run.id));
+        assert_eq!(history[0].2[col("run_id")], Value::Uuid(second.run.id));
+        assert_eq!(history[0].1.as_deref(), Some("EUR"));
+        assert_eq!(history[0].0, as_of);
         tx.rollback().await.unwrap();
         fits.push(run.fit["purchase_model"]["params"].clone());
     }

@@ -273,23 +273,40 @@ impl Tx {
         Ok(out)
     }
 
-    /// A party's scores in its latest runs, newest first (rows of `PARTY_SCORES`).
-    pub async fn party_score_history(&mut self, party: Uuid, limit: usize) -> Result<Vec<Row>> {
-        let types: Vec<ColType> = PARTY_SCORES.columns.iter().map(|c| c.ty).collect();
+    /// A party's scores in its latest runs, newest first: each run's day and currency, and the
+    /// row of `PARTY_SCORES`.
+    pub async fn party_score_history(
+        &mut self,
+        party: Uuid,
+        limit: usize,
+    ) -> Result<Vec<(NaiveDate, Option<String>, Row)>> {
+        let mut types: Vec<ColType> = PARTY_SCORES.columns.iter().map(|c| c.ty).collect();
+        types.push(ColType::Text);
+        types.push(ColType::Date);
         let cols: Vec<String> = PARTY_SCORES
             .columns
             .iter()
             .map(|c| format!("s.{}", c.name))
             .collect();
         let sql = format!(
-            "SELECT {} FROM party_scores s JOIN score_runs r ON r.org_id = s.org_id AND r.id = s.run_id \
+            "SELECT {}, r.currency, r.as_of FROM party_scores s JOIN score_runs r ON r.org_id = s.org_id AND r.id = s.run_id \
              WHERE s.org_id = $1 AND s.party_id = $2 ORDER BY r.as_of DESC, r.started_at DESC, r.id DESC LIMIT {limit}",
             cols.join(", ")
         );
-        self.select(sql, &[(Value::Uuid(party), ColType::Uuid)], &types, || {
-            "reading a party's scores".into()
-        })
-        .await
+        let rows = self
+            .select(sql, &[(Value::Uuid(party), ColType::Uuid)], &types, || {
+                "reading a party's scores".into()
+            })
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|mut r| match (r.pop(), r.pop()) {
+                (Some(Value::Date(d)), Some(currency)) => {
+                    Some((d, currency.as_str().map(str::to_string), r))
+                }
+                _ => None,
+            })
+            .collect())
     }
 
     /// Stores a finished run (its party scores are inserted with `insert_rows`).

@@ -29,6 +29,8 @@ mod lists;
 mod parties;
 #[path = "api/regressions.rs"]
 mod regressions;
+#[path = "api/scores.rs"]
+mod scores;
 #[path = "api/tokens.rs"]
 mod tokens;
 #[path = "api/touchpoints.rs"]

@@ -327,3 +327,52 @@ async fn pages_refuse_what_the_role_may_not_do() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_party_page_explains_health_in_the_readers_language() {
+    for server in servers().await {
+        let b = Browser::new();
+        b.sign_in(&server, &email(UserRole::Manager), PASSWORD)
+            .await;
+        let path = format!("/parties/{RM_PARTY}");
+        let (_, html) = b.page(&server, &path).await;
+        assert!(
+            !html.contains("id=\"health\""),
+            "no panel before a score run"
+        );
+
+        support::seed_orders_and_score(&server).await;
+        let (status, html) = b.page(&server, &path).await;
+        assert_eq!(status, 200);
+        assert!(html.contains("Relationship health"), "{html}");
+        assert!(html.contains("id=\"health-score\""));
+        assert_eq!(
+            html.matches("<th scope=\"row\">").count(),
+            5,
+            "five components"
+        );
+        let csrf = hidden(&html, "_csrf");
+        b.client
+            .post(server.url("/language"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("lang", "de"),
+                ("next", "/parties"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let (_, html) = b.page(&server, &path).await;
+        assert!(html.contains("Beziehungsqualität"), "German heading");
+        assert!(!html.contains("Relationship health"));
+        // The reasons are German sentences, not the stored English ones.
+        let reasons = html
+            .split("id=\"class-reasons\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</ul>").next())
+            .unwrap_or_default()
+            .to_string();
+        assert!(reasons.contains("<li>"), "{reasons}");
+        server.stop().await;
+    }
+}

@@ -115,6 +115,21 @@ fn models_units_and_discounting_change_what_they_should() {
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let weekly = run(&[]);
+    // Pareto/NBD on the same sample: Fader, Hardie & Lee's published r = 0.553, α = 10.578,
+    // s = 0.606, β = 11.669, log-likelihood −9595.0.
+    let pareto = run(&["--model", "pareto-nbd"]);
+    assert_eq!(pareto["model"], "pareto-nbd");
+    for (name, want) in [
+        ("r", 0.553),
+        ("alpha", 10.578),
+        ("s", 0.606),
+        ("beta", 11.669),
+    ] {
+        let got = pareto["params"][name].as_f64().unwrap();
+        assert!((got - want).abs() <= 0.0005, "{name}: {got} vs {want}");
+    }
+    let ll = pareto["log_likelihood"].as_f64().unwrap();
+    assert!((ll + 9595.0).abs() <= 0.05, "{ll}");
     let mbg = run(&["--model", "mbg-nbd"]);
     assert_eq!(mbg["model"], "mbg-nbd");
     assert!(mbg["params"]["r"].as_f64().unwrap() > 0.5, "{mbg}");

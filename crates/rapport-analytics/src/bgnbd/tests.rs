@@ -274,7 +274,9 @@ fn clv_matches_the_term_by_term_series() {
     // The fast CLV paths (one evaluator per (x, T) with the w-series for long windows, several
     // windows at once, shared between the rows of a compressed summary) against the series
     // this crate summed before, window by window: the same to 1e-10 relative (in fact ~1e-13).
-    use crate::clv::{ClvOptions, discounted_expected_purchases, discounted_expected_purchases_all};
+    use crate::clv::{
+        ClvOptions, discounted_expected_purchases, discounted_expected_purchases_all,
+    };
     use crate::hypergeometric::reference_expectation;
     let mut rows = Vec::new();
     for x in [0u32, 1, 2, 3, 5, 8, 13, 30, 100] {
@@ -293,7 +295,10 @@ fn clv_matches_the_term_by_term_series() {
         cdnow(),
         BgNbd::new(BgVariant::MbgNbd, cdnow().params),
         BgNbd::new(BgVariant::BgNbd, BgParams::new(1.7, 0.3, 2.2, 0.6).unwrap()),
-        BgNbd::new(BgVariant::BgNbd, BgParams::new(0.05, 40.0, 0.2, 9.0).unwrap()),
+        BgNbd::new(
+            BgVariant::BgNbd,
+            BgParams::new(0.05, 40.0, 0.2, 9.0).unwrap(),
+        ),
     ] {
         let [r, alpha, a, b] = model.params.to_array();
         for options in [

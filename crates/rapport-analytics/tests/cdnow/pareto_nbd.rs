@@ -28,10 +28,15 @@ fn reproduces_the_published_estimates() {
         close(name, got, published, 5e-4);
     }
     close("log-likelihood", f.log_likelihood, -9595.0, 0.05);
-    let se = f.std_errors.expect("the Hessian is positive definite at the MLE");
+    let se = f
+        .std_errors
+        .expect("the Hessian is positive definite at the MLE");
     // β is poorly determined on 39 weeks of data (its standard error is about half of it);
     // every error is still smaller than its estimate.
-    assert!(se.iter().zip(f.params).all(|(s, p)| *s > 0.0 && *s < p), "{se:?}");
+    assert!(
+        se.iter().zip(f.params).all(|(s, p)| *s > 0.0 && *s < p),
+        "{se:?}"
+    );
 }
 
 #[test]
@@ -97,7 +102,11 @@ fn holdout_and_clv_work_with_the_pareto_nbd() {
     assert_eq!(d.model, "Pareto/NBD");
     assert_eq!(d.actual, 1882.0);
     // Like the BG/NBD, it under-predicts this holdout somewhat and ranks the groups.
-    assert!(d.predicted > 0.8 * d.actual && d.predicted < d.actual, "{}", d.predicted);
+    assert!(
+        d.predicted > 0.8 * d.actual && d.predicted < d.actual,
+        "{}",
+        d.predicted
+    );
     assert!(
         d.buckets
             .windows(2)
@@ -108,12 +117,21 @@ fn holdout_and_clv_work_with_the_pareto_nbd() {
         discount_rate: 0.0,
     };
     let data = s.compressed();
-    let alive: Vec<f64> = data.rows().iter().map(|(h, _)| model.p_alive(h).unwrap()).collect();
+    let alive: Vec<f64> = data
+        .rows()
+        .iter()
+        .map(|(h, _)| model.p_alive(h).unwrap())
+        .collect();
     assert_eq!(model.p_alive_all(&data).unwrap(), alive);
     let all = discounted_expected_purchases_all(&model, &data, &flat).unwrap();
     for ((h, _), value) in data.rows().iter().zip(&all) {
         let direct = model.conditional_expected_purchases(39.0, h).unwrap();
-        close("undiscounted 39-week purchases", *value, direct, 1e-12 * direct.max(1.0));
+        close(
+            "undiscounted 39-week purchases",
+            *value,
+            direct,
+            1e-12 * direct.max(1.0),
+        );
     }
 }
 

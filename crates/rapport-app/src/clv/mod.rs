@@ -11,9 +11,10 @@ use std::path::{Path, PathBuf};
 
 use rapport_analytics::{
     AnalyticsError, BgNbd, BgVariant, ClvOptions, CompressedRfm, Fit, GammaGamma, OptimizeOptions,
-    PurchaseModel, RfmOptions, RfmSummary, RfmTriple, SpendObservation, TimeUnit,
-    discounted_expected_purchases, holdout_diagnostics, summarize,
+    ParetoNbd, PurchaseModel, RfmOptions, RfmSummary, SpendObservation, TimeUnit,
+    discounted_expected_purchases_all, holdout_diagnostics, summarize,
 };
+use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
 
 pub use read::{Column, Columns, DateFormat, Log, parse_log, read_log};
@@ -65,6 +66,7 @@ impl ClvError {
 pub enum ModelChoice {
     BgNbd,
     MbgNbd,
+    ParetoNbd,
 }
 
 impl ModelChoice {
@@ -72,6 +74,7 @@ impl ModelChoice {
         match self {
             ModelChoice::BgNbd => "bg-nbd",
             ModelChoice::MbgNbd => "mbg-nbd",
+            ModelChoice::ParetoNbd => "pareto-nbd",
         }
     }
 }
@@ -192,24 +195,35 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
     }
     let compressed = summary.compressed();
     let fit_options = OptimizeOptions::default();
-    let variant = match request.model {
-        ModelChoice::BgNbd => BgVariant::BgNbd,
-        ModelChoice::MbgNbd => BgVariant::MbgNbd,
-    };
-    let fitted = BgNbd::fit(variant, &compressed, &fit_options).map_err(|e| match e {
+    let not_identified = |e| match e {
         AnalyticsError::NotIdentified(why) => ClvError::Options(format!(
             "the {} model cannot be identified: {why}; RFM alone is all this log supports",
             request.model.name()
         )),
         other => ClvError::Model(other),
-    })?;
-    let model = &fitted.model;
-    if !fitted.fit.converged {
+    };
+    let (bg, pareto);
+    let (model, fitted, names): (&dyn PurchaseModel, &Fit<4>, [&str; 4]) = match request.model {
+        ModelChoice::BgNbd | ModelChoice::MbgNbd => {
+            let variant = if request.model == ModelChoice::BgNbd {
+                BgVariant::BgNbd
+            } else {
+                BgVariant::MbgNbd
+            };
+            bg = BgNbd::fit(variant, &compressed, &fit_options).map_err(not_identified)?;
+            (&bg.model, &bg.fit, ["r", "alpha", "a", "b"])
+        }
+        ModelChoice::ParetoNbd => {
+            pareto = ParetoNbd::fit(&compressed, &fit_options).map_err(not_identified)?;
+            (&pareto.model, &pareto.fit, ["r", "alpha", "s", "beta"])
+        }
+    };
+    if !fitted.converged {
         notes.push(format!(
             "the {} fit did not converge after {} iterations (gradient norm {:.3e}); its parameters are not estimates to rely on",
             request.model.name(),
-            fitted.fit.iterations,
-            fitted.fit.gradient_norm
+            fitted.iterations,
+            fitted.gradient_norm
         ));
     }
     let spend = fit_spend(&summary, &fit_options, &mut notes);
@@ -227,18 +241,17 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
         Some(end) => Some(holdout_json(model, &summary, calibration_end, end)?),
         None => None,
     };
-    let names = ["r", "alpha", "a", "b"];
     let summary_json = json!({
         "model": request.model.name(),
         "time_unit": unit_name(request.unit),
         "calibration_end": iso(calibration_end),
         "customers": compressed.customers(),
         "repeat_customers": compressed.repeat_customers(),
-        "params": named(&names, &fitted.fit.params),
-        "std_errors": fitted.fit.std_errors.map(|se| named(&names, &se)),
-        "log_likelihood": fitted.fit.log_likelihood,
-        "converged": fitted.fit.converged,
-        "iterations": fitted.fit.iterations,
+        "params": named(&names, &fitted.params),
+        "std_errors": fitted.std_errors.map(|se| named(&names, &se)),
+        "log_likelihood": fitted.log_likelihood,
+        "converged": fitted.converged,
+        "iterations": fitted.iterations,
         "spend_model": spend.as_ref().map(|s| json!({
             "params": named(&["p", "q", "gamma"], &s.fit.params),
             "std_errors": s.fit.std_errors.map(|se| named(&["p", "q", "gamma"], &se)),
@@ -254,7 +267,7 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
     Ok(ClvReport {
         summary: summary_json,
         notes,
-        converged: fitted.fit.converged,
+        converged: fitted.converged,
         customers,
     })
 }
@@ -311,61 +324,31 @@ pub(crate) fn fit_spend(
 }
 
 /// P(alive), expected purchases over `horizon` time units and discounted expected purchases
-/// (as `clv_options` say), once per distinct (x, t_x, T), on every core.
+/// (as `clv_options` say), once per distinct (x, t_x, T), with the work the models can share
+/// between rows shared (the series of customers with the same x and T are summed once).
 pub(crate) fn triple_values(
-    model: &dyn PurchaseModelSync,
+    model: &dyn PurchaseModel,
     compressed: &CompressedRfm,
     horizon: f64,
     clv_options: &ClvOptions,
 ) -> Result<Vec<[f64; 3]>, AnalyticsError> {
-    let rows = compressed.rows();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let per = rows.len().div_ceil(threads.max(1)).max(1);
-    let parts: Vec<Result<Vec<[f64; 3]>, AnalyticsError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = rows
-            .chunks(per)
-            .map(|chunk| {
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|(h, _)| one_triple(model, h, horizon, clv_options))
-                        .collect()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(AnalyticsError::Numerical(
-                        "a worker thread failed".to_string(),
-                    ))
-                })
-            })
-            .collect()
-    });
-    let mut out = Vec::with_capacity(rows.len());
-    for part in parts {
-        out.extend(part?);
+    let p_alive = model.p_alive_all(compressed)?;
+    let discounted = discounted_expected_purchases_all(model, compressed, clv_options)?;
+    let mut if_alive: FxHashMap<(u32, u64), f64> = FxHashMap::default();
+    let mut out = Vec::with_capacity(p_alive.len());
+    for (((h, _), p), d) in compressed.rows().iter().zip(&p_alive).zip(&discounted) {
+        let key = (h.x(), h.t_cal().to_bits());
+        let e = match if_alive.get(&key) {
+            Some(e) => *e,
+            None => {
+                let e = model.expected_purchases_if_alive(horizon, h.x(), h.t_cal())?;
+                if_alive.insert(key, e);
+                e
+            }
+        };
+        out.push([*p, p * e, *d]);
     }
     Ok(out)
-}
-
-/// A purchase model that may be shared across threads.
-pub(crate) trait PurchaseModelSync: PurchaseModel + Sync {}
-impl<T: PurchaseModel + Sync> PurchaseModelSync for T {}
-
-fn one_triple(
-    model: &dyn PurchaseModelSync,
-    h: &RfmTriple,
-    horizon: f64,
-    clv: &ClvOptions,
-) -> Result<[f64; 3], AnalyticsError> {
-    Ok([
-        model.p_alive(h)?,
-        model.conditional_expected_purchases(horizon, h)?,
-        discounted_expected_purchases(model, h, clv)?,
-    ])
 }
 
 fn customer_values(

@@ -374,3 +374,100 @@ pub(crate) fn minor_scale(currency: &str) -> f64 {
 
 /// Every transaction as the analytics crate wants it.
 pub(crate) type Transactions = Vec<Transaction>;
+
+/// A party's scores in one run, as the 360 and the API show them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartyScore {
+    pub as_of: NaiveDate,
+    /// The currency of the run's monetary values and CLV.
+    pub currency: Option<String>,
+    pub run_id: Uuid,
+    pub health: f64,
+    pub class: String,
+    pub segment: String,
+    pub rfm: [i64; 3],
+    pub frequency: i64,
+    /// Weeks between the first and the last purchase.
+    pub recency: f64,
+    /// Weeks between the first purchase and the scoring day.
+    pub age: f64,
+    /// Mean repeat-purchase amount in major units of the run's currency.
+    pub monetary: f64,
+    pub p_alive: Option<f64>,
+    /// Purchases expected in the next 90 days.
+    pub expected_purchases: Option<f64>,
+    /// CLV over the next 12 months in major units of the run's currency.
+    pub clv: Option<f64>,
+    /// `{"neutral", "reasons", "components": [{kind, weight, score, contribution, raw, reasons}]}`.
+    pub components: serde_json::Value,
+    /// The class's reasons: `[{code, params, text}]`.
+    pub reasons: serde_json::Value,
+}
+
+impl PartyScore {
+    pub fn from_row(as_of: NaiveDate, currency: Option<String>, r: &[Value]) -> Option<PartyScore> {
+        let col = |name: &str| &r[PARTY_SCORES.col(name)];
+        let json = |name: &str| match col(name) {
+            Value::Json(j) => j.clone(),
+            _ => serde_json::Value::Null,
+        };
+        Some(PartyScore {
+            as_of,
+            currency,
+            run_id: col("run_id").as_uuid()?,
+            health: col("health").as_f64()?,
+            class: col("class").as_str()?.to_string(),
+            segment: col("segment").as_str()?.to_string(),
+            rfm: [
+                col("rfm_r").as_int()?,
+                col("rfm_f").as_int()?,
+                col("rfm_m").as_int()?,
+            ],
+            frequency: col("frequency").as_int()?,
+            recency: col("recency").as_f64()?,
+            age: col("age").as_f64()?,
+            monetary: col("monetary").as_f64()?,
+            p_alive: col("p_alive").as_f64(),
+            expected_purchases: col("expected_purchases").as_f64(),
+            clv: col("clv").as_f64(),
+            components: json("components"),
+            reasons: json("reasons"),
+        })
+    }
+
+    /// The API's JSON of this score.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "as_of": self.as_of.to_string(),
+            "run_id": self.run_id.to_string(),
+            "currency": self.currency,
+            "health": self.health,
+            "class": self.class,
+            "class_reasons": self.reasons,
+            "segment": self.segment,
+            "rfm": {"r": self.rfm[0], "f": self.rfm[1], "m": self.rfm[2]},
+            "frequency": self.frequency,
+            "recency_weeks": self.recency,
+            "age_weeks": self.age,
+            "monetary": self.monetary,
+            "p_alive": self.p_alive,
+            "expected_purchases_90d": self.expected_purchases,
+            "clv_12m": self.clv,
+            "health_components": self.components,
+        })
+    }
+}
+
+/// A party's scores, newest first, at most `limit` runs.
+pub async fn history(
+    tx: &mut rapport_store::Tx,
+    party: Uuid,
+    limit: usize,
+) -> Result<Vec<PartyScore>, StoreError> {
+    Ok(tx
+        .party_score_history(party, limit)
+        .await?
+        .iter()
+        .filter_map(|(as_of, currency, row)| PartyScore::from_row(*as_of, currency.clone(), row))
+        .collect())
+}

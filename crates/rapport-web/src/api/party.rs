@@ -57,5 +57,15 @@ pub fn to_value(p: &Party360) -> Value {
         "recent_surveys": list(ImportKind::Surveys, &p.surveys),
         "open_cases": list(ImportKind::Cases, &p.open_cases),
         "open_tasks": list(ImportKind::Tasks, &p.open_tasks),
+        "scores": p.scores.first().map(|latest| json!({
+            "latest": latest.to_json(),
+            "history": p.scores.iter().map(|s| json!({
+                "as_of": s.as_of.to_string(),
+                "health": s.health,
+                "class": s.class,
+                "p_alive": s.p_alive,
+                "clv_12m": s.clv,
+            })).collect::<Vec<_>>(),
+        })),
     })
 }

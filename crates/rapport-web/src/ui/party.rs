@@ -63,6 +63,7 @@ struct PartyPage<'a> {
     survey_fields: Vec<Field>,
     case_open: bool,
     survey_open: bool,
+    health: Option<super::health::HealthPanel>,
 }
 
 /// A field of a stored record by name.
@@ -335,6 +336,7 @@ fn build<'a>(
         survey_fields: forms.survey.unwrap_or_else(|| form::survey_fields(page)),
         case_open,
         survey_open,
+        health: super::health::panel(page, &p.scores),
     }
 }
 

@@ -262,3 +262,56 @@ pub async fn call(req: reqwest::RequestBuilder) -> Reply {
         body,
     }
 }
+
+/// Orders for the two seeded parties and 40 more customers (repeat buyers among them), then a
+/// score run as of 2025-06-30: every party with an order has scores afterwards.
+pub async fn seed_orders_and_score(server: &Server) {
+    // Each customer buys every `gap` days from its first day until it drops out (or the end):
+    // a spread of rates and lifetimes, as the purchase model needs to tell them apart.
+    let mut log = String::from("customer_id,ordered_at,amount\n");
+    let customers: Vec<String> = [RM_PARTY.to_string(), OTHER_PARTY.to_string()]
+        .into_iter()
+        .chain((0..80).map(|i| format!("S{i:02}")))
+        .collect();
+    let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+    let mut seed: u64 = 7;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    for c in &customers {
+        let first = next(200) as i64;
+        let gap = 10 + next(120) as i64;
+        let lifetime = 30 + next(540) as i64;
+        let mut day = first;
+        while day <= (first + lifetime).min(545) {
+            let date = start + chrono::Duration::days(day);
+            log.push_str(&format!("{c},{date},{}\n", 15 + next(90)));
+            day += gap + next(gap as u64) as i64;
+        }
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("orders.csv");
+    std::fs::write(&path, log).expect("write orders");
+    let opts = rapport_app::import::ImportOptions::new(ImportKind::Orders, Utc::now());
+    rapport_app::import::import_file(
+        &server.store,
+        server.org,
+        &path,
+        &opts,
+        &rapport_app::import::NoProgress,
+    )
+    .await
+    .expect("import orders");
+    rapport_app::score::run(
+        &server.store,
+        server.org,
+        chrono::NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+        Utc::now(),
+        &|_| {},
+    )
+    .await
+    .expect("score");
+}

@@ -18,6 +18,7 @@ pub enum Unit {
 pub enum Model {
     BgNbd,
     MbgNbd,
+    ParetoNbd,
 }
 
 #[derive(Debug, Args)]
@@ -88,6 +89,7 @@ pub fn clv(args: ClvArgs) -> anyhow::Result<ExitCode> {
         model: match args.model {
             Model::BgNbd => ModelChoice::BgNbd,
             Model::MbgNbd => ModelChoice::MbgNbd,
+            Model::ParetoNbd => ModelChoice::ParetoNbd,
         },
         horizon: args.horizon,
         discount: args.discount,
