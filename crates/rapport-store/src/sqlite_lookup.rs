@@ -31,8 +31,9 @@ const KEEP_IDLE: usize = 8;
 const STATEMENT_CACHE: usize = 128;
 /// Per-connection page cache (KiB; the file's pages are shared through the memory map).
 const CACHE_KIB: i64 = 8_192;
-/// How much of the file to map into memory (SQLite caps it at its compiled-in maximum).
-const MMAP_BYTES: i64 = 1 << 31;
+/// How much of the file to map into memory: all of it, up to 1 TiB (the build raises SQLite's
+/// compiled-in cap of 2 GB to that in `.cargo/config.toml`; without it SQLite maps 2 GB).
+const MMAP_BYTES: i64 = 1 << 40;
 
 /// The lookup connections of one SQLite database file.
 pub(crate) struct LookupPool {

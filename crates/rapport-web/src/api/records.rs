@@ -292,7 +292,9 @@ fn object(v: &serde_json::Value) -> Result<&serde_json::Map<String, serde_json::
 }
 
 async fn read_back(state: &AppState, k: &KindApi, key: &str) -> Result<serde_json::Value, Problem> {
-    let mut tx = state.store.begin_lookup(state.org).await?;
+    // Through the pool, not a lookup: writes queue for SQLite's write lock, and a read run on
+    // the async worker here would hold up the thread that drives the queue's current writer.
+    let mut tx = state.store.begin_read(state.org).await?;
     let rec = records::get(&mut tx, k.kind, key).await?;
     tx.rollback().await?;
     rec.map(|r| to_json(k.kind, &r))
