@@ -454,7 +454,8 @@ fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn named(names: &[&str], values: &[f64]) -> Value {
+/// `{"name": value, ...}` for parameter names and their values.
+pub(crate) fn named(names: &[&str], values: &[f64]) -> Value {
     Value::Object(
         names
             .iter()

@@ -7,15 +7,7 @@ use serde_json::{Map, Value, json};
 
 /// A fit's parameters, standard errors, log-likelihood and convergence.
 pub(super) fn fit<const N: usize>(fit: &Fit<N>, names: &[&str; N]) -> Value {
-    let named = |values: &[f64; N]| -> Value {
-        Value::Object(
-            names
-                .iter()
-                .zip(values)
-                .map(|(n, v)| (n.to_string(), json!(v)))
-                .collect(),
-        )
-    };
+    let named = |values: &[f64; N]| crate::clv::named(names, values);
     json!({
         "params": named(&fit.params),
         "std_errors": fit.std_errors.as_ref().map(named),

@@ -41,18 +41,7 @@ const NO_VALUE: &str = "–";
 
 fn catalogue() -> &'static HashMap<&'static str, [&'static str; 4]> {
     static MAP: OnceLock<HashMap<&'static str, [&'static str; 4]>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        SOURCE
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .filter_map(|l| {
-                let mut cols = l.split('\t');
-                let key = cols.next()?;
-                let texts = [cols.next()?, cols.next()?, cols.next()?, cols.next()?];
-                Some((key, texts))
-            })
-            .collect()
-    })
+    MAP.get_or_init(|| super::i18n::parse(SOURCE))
 }
 
 /// The text of `key` in `lang`, English where the cell is empty.

@@ -20,18 +20,23 @@ fn column(lang: Lang) -> usize {
 
 fn catalogue() -> &'static HashMap<&'static str, [&'static str; 4]> {
     static MAP: OnceLock<HashMap<&'static str, [&'static str; 4]>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        SOURCE
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-            .filter_map(|l| {
-                let mut parts = l.split('\t');
-                let key = parts.next()?;
-                let texts = [parts.next()?, parts.next()?, parts.next()?, parts.next()?];
-                Some((key, texts))
-            })
-            .collect()
-    })
+    MAP.get_or_init(|| parse(SOURCE))
+}
+
+/// A catalogue in the TSV form: one line per key, then its English, German, French and Greek
+/// texts; `#` lines are comments. Lines with fewer than five cells are left out (the tests
+/// find them).
+pub(super) fn parse(source: &'static str) -> HashMap<&'static str, [&'static str; 4]> {
+    source
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .filter_map(|l| {
+            let mut parts = l.split('\t');
+            let key = parts.next()?;
+            let texts = [parts.next()?, parts.next()?, parts.next()?, parts.next()?];
+            Some((key, texts))
+        })
+        .collect()
 }
 
 /// The text of `key` in `lang` (English where a translation is empty), if the key exists.
