@@ -251,7 +251,7 @@ impl Tx {
         let rows = self
             .select(sql, &[], &types, || "reading score runs".into())
             .await?;
-        Ok(rows.iter().filter_map(|r| run_from_row(r)).collect())
+        Ok(rows.iter().filter_map(run_from_row).collect())
     }
 
     /// Every party's health in run `run`.

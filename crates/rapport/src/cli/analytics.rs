@@ -14,6 +14,8 @@ pub enum Unit {
     Month,
 }
 
+/// The model names as the literature writes them (`--model bg-nbd`).
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum Model {
     BgNbd,
