@@ -17,6 +17,7 @@ mod sqlite_bulk;
 mod sqlite_lookup;
 mod tx;
 mod tx_bulk;
+mod tx_read;
 pub mod value;
 
 use std::str::FromStr;
