@@ -206,9 +206,9 @@ pub fn parse_log(
     })
 }
 
-/// Decides the columns: the user's choice by name (needs a header) or position; else the
-/// customer id first (second when the date comes first), the first date-shaped field as the
-/// date, and the last field as the amount.
+/// Decides the columns: the user's choice by name (needs a header) or position; else a
+/// column with a well-known name, the first date-shaped field as the date, the last field as
+/// the amount, and the first remaining field as the customer id.
 fn layout(
     file: &str,
     header: Option<&[&[u8]]>,
@@ -268,11 +268,6 @@ fn layout(
                 ),
             })?,
     };
-    let id = match &columns.id {
-        Some(c) => resolve(c, "customer id")?,
-        None => named(&["customer_id", "customer", "id", "client_id", "cust_id"])
-            .unwrap_or(if date == 0 { 1 } else { 0 }),
-    };
     let amount = match &columns.amount {
         Some(c) => resolve(c, "amount")?,
         None => named(&[
@@ -284,6 +279,12 @@ fn layout(
             "dollar_value",
         ])
         .unwrap_or(n - 1),
+    };
+    let id = match &columns.id {
+        Some(c) => resolve(c, "customer id")?,
+        None => named(&["customer_id", "customer", "id", "client_id", "cust_id"])
+            .or_else(|| (0..n).find(|&i| i != date && i != amount))
+            .unwrap_or(0),
     };
     if n < 3 && (id == date || id == amount || date == amount) {
         return Err(ClvError::Column {
