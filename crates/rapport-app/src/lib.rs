@@ -6,6 +6,7 @@ pub mod clv;
 pub mod demo;
 pub mod export;
 pub mod import;
+pub mod insights;
 pub mod merge;
 pub mod party360;
 pub mod records;

@@ -9,6 +9,7 @@
 
 mod dialect;
 mod migrate;
+mod portfolio;
 pub mod query;
 mod records;
 pub mod schema;
@@ -29,6 +30,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{PgPool, SqlitePool};
 
 pub use migrate::latest_version as schema_version;
+pub use portfolio::{PortfolioQuery, PortfolioRow, PortfolioSort};
 pub use query::{Filter, ListQuery, Op, Search};
 pub use records::{NewUser, OrderSummary, PartyBrief};
 pub use schema::{Column, Index, Table};

@@ -80,7 +80,7 @@ pub fn cursor_columns(table: &Table, sort: &'static str) -> Vec<&'static str> {
 }
 
 /// Escapes LIKE's wildcards so the text is matched literally.
-fn like_pattern(text: &str) -> String {
+pub(crate) fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('%');
     for c in text.chars() {

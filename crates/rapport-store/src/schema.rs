@@ -474,6 +474,7 @@ pub static SCORE_RUNS: Table = Table {
         c("customers", Int),
         c("repeat_customers", Int),
         c("fit", Json),
+        n("insights", Json),
     ],
     key: &["id"],
     natural_key: None,
@@ -500,13 +501,17 @@ pub static PARTY_SCORES: Table = Table {
         n("expected_purchases", Float),
         n("clv", Float),
         c("health", Float),
+        n("previous_health", Float),
         c("components", Json),
         c("class", Text),
         c("reasons", Json),
     ],
     key: &["run_id", "party_id"],
     natural_key: None,
-    indexes: &[ix("party_scores_party", "org_id, party_id, run_id")],
+    indexes: &[
+        ix("party_scores_party", "org_id, party_id, run_id"),
+        ix("party_scores_health", "org_id, run_id, health"),
+    ],
     foreign_keys: &[],
 };
 

@@ -55,6 +55,8 @@ pub struct ScoreRun {
     pub customers: i64,
     pub repeat_customers: i64,
     pub fit: serde_json::Value,
+    /// The run's portfolio insights (segments, acquisition), `Null` for none.
+    pub insights: serde_json::Value,
 }
 
 impl Tx {
@@ -241,6 +243,28 @@ impl Tx {
         Ok(out)
     }
 
+    /// Every party's acquisition channel, industry and country (`None` where not recorded),
+    /// handed over one at a time.
+    pub async fn each_party_profile(
+        &mut self,
+        mut f: impl FnMut(Uuid, [Option<&str>; 3]),
+    ) -> Result<()> {
+        self.select_each(
+            "SELECT id, acquisition_channel, industry, country FROM parties WHERE org_id = $1"
+                .into(),
+            &[],
+            &[ColType::Uuid, ColType::Text, ColType::Text, ColType::Text],
+            || "reading the parties' acquisition channel, industry and country".into(),
+            |r| {
+                if let Some(id) = r[0].as_uuid() {
+                    f(id, [r[1].as_str(), r[2].as_str(), r[3].as_str()]);
+                }
+                Ok(())
+            },
+        )
+        .await
+    }
+
     /// The score runs, newest first (by the day scored, then by when they ran).
     pub async fn score_runs(&mut self, limit: usize) -> Result<Vec<ScoreRun>> {
         let types: Vec<ColType> = SCORE_RUNS.columns.iter().map(|c| c.ty).collect();
@@ -321,6 +345,10 @@ impl Tx {
             Value::Int(run.customers),
             Value::Int(run.repeat_customers),
             Value::Json(run.fit.clone()),
+            match &run.insights {
+                serde_json::Value::Null => Value::Null,
+                j => Value::Json(j.clone()),
+            },
         ];
         self.insert_rows(&SCORE_RUNS, &[row]).await
     }
@@ -341,6 +369,10 @@ fn run_from_row(r: &Row) -> Option<ScoreRun> {
         customers: col("customers").as_int()?,
         repeat_customers: col("repeat_customers").as_int()?,
         fit: match col("fit") {
+            Value::Json(j) => j.clone(),
+            _ => serde_json::Value::Null,
+        },
+        insights: match col("insights") {
             Value::Json(j) => j.clone(),
             _ => serde_json::Value::Null,
         },

@@ -24,6 +24,7 @@ use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
 use crate::clv::{Spend, fit_spend, triple_values};
+use crate::insights::{self, CustomerFacts, Dictionaries, UNKNOWN, cohort_of, segment_index};
 
 /// Days ahead for "expected purchases".
 pub const EXPECTED_PURCHASES_DAYS: f64 = 90.0;
@@ -148,6 +149,17 @@ pub async fn run(
 
     progress(Stage::Facts);
     let facts = facts::load_facts(&mut read, before).await?;
+    let mut dictionaries = Dictionaries::default();
+    let mut profiles: FxHashMap<Uuid, [u32; 3]> = FxHashMap::default();
+    profiles.reserve(orders.parties.len());
+    read.each_party_profile(|party, values| {
+        let mut at = [0u32; 3];
+        for (dim, v) in values.iter().enumerate() {
+            at[dim] = dictionaries.intern(dim, v.unwrap_or(UNKNOWN));
+        }
+        profiles.insert(party, at);
+    })
+    .await?;
     let previous = match read.score_runs(1).await?.into_iter().next() {
         Some(run) => read.healths_of_run(run.id).await?.into_iter().collect(),
         None => FxHashMap::default(),
@@ -176,6 +188,13 @@ pub async fn run(
     let rules = ClassRules::default();
     let run_id = Uuid::now_v7();
     let mut rows = Vec::with_capacity(summary.customers.len());
+    let mut customers = Vec::with_capacity(summary.customers.len());
+    let unknown = [
+        dictionaries.intern(0, UNKNOWN),
+        dictionaries.intern(1, UNKNOWN),
+        dictionaries.intern(2, UNKNOWN),
+    ];
+    let mut cohorts: FxHashMap<i64, u32> = FxHashMap::default();
     let mut class_counts = [0usize; 5];
     let mut segment_counts: FxHashMap<&'static str, usize> = FxHashMap::default();
     let mut health_sum = 0.0;
@@ -204,6 +223,24 @@ pub async fn run(
         let segment = score.segment();
         *segment_counts.entry(segment_code(segment)).or_default() += 1;
         health_sum += h.score;
+        let previous_health = previous.get(&party).copied();
+        let [channel, industry, country] = profiles.get(&party).copied().unwrap_or(unknown);
+        let cohort = *cohorts
+            .entry(c.first_day)
+            .or_insert_with(|| dictionaries.intern(3, &cohort_of(c.first_day)));
+        customers.push(CustomerFacts {
+            segment: segment_index(segment_code(segment)).unwrap_or(0),
+            r: score.r,
+            f: score.f,
+            churned: class.class == Class::Churned,
+            health: h.score,
+            p_alive: values.map(|v| v[0]),
+            clv: clvs[i],
+            frequency: c.frequency,
+            spend: c.calibration_spend,
+            tenure_weeks: c.age,
+            attributes: [channel, industry, country, cohort],
+        });
         rows.push(vec![
             Value::Uuid(run_id),
             Value::Uuid(party),
@@ -219,6 +256,7 @@ pub async fn run(
             Value::opt(values.map(|v| v[1])),
             Value::opt(clvs[i]),
             Value::Float(h.score),
+            Value::opt(previous_health),
             Value::Json(json::components(&h)),
             Value::text(class.class.code()),
             Value::Json(json::reasons(&class.reasons)),
@@ -248,6 +286,8 @@ pub async fn run(
         customers: summary.customers.len() as i64,
         repeat_customers: summary.repeat_customers() as i64,
         fit: fit_json,
+        insights: serde_json::to_value(insights::summarize(&customers, &dictionaries))
+            .unwrap_or_default(),
     };
     let total = rows.len();
     let mut tx = store.begin(org).await?;

@@ -12,6 +12,7 @@ CREATE TABLE score_runs (
     customers         BIGINT NOT NULL,
     repeat_customers  BIGINT NOT NULL,
     fit               JSONB NOT NULL,
+    insights          JSONB,
     PRIMARY KEY (org_id, id)
 );
 CREATE INDEX score_runs_as_of ON score_runs (org_id, as_of);
@@ -32,6 +33,7 @@ CREATE TABLE party_scores (
     expected_purchases  DOUBLE PRECISION,
     clv                 DOUBLE PRECISION,
     health              DOUBLE PRECISION NOT NULL,
+    previous_health     DOUBLE PRECISION,
     components          JSONB NOT NULL,
     class               TEXT NOT NULL,
     reasons             JSONB NOT NULL,
@@ -40,3 +42,4 @@ CREATE TABLE party_scores (
     FOREIGN KEY (org_id, party_id) REFERENCES parties (org_id, id)
 );
 CREATE INDEX party_scores_party ON party_scores (org_id, party_id, run_id);
+CREATE INDEX party_scores_health ON party_scores (org_id, run_id, health);

@@ -12,6 +12,7 @@ CREATE TABLE score_runs (
     customers         INTEGER NOT NULL,
     repeat_customers  INTEGER NOT NULL,
     fit               TEXT NOT NULL,
+    insights          TEXT,
     PRIMARY KEY (org_id, id)
 );
 CREATE INDEX score_runs_as_of ON score_runs (org_id, as_of);
@@ -32,6 +33,7 @@ CREATE TABLE party_scores (
     expected_purchases  REAL,
     clv                 REAL,
     health              REAL NOT NULL,
+    previous_health     REAL,
     components          TEXT NOT NULL,
     class               TEXT NOT NULL,
     reasons             TEXT NOT NULL,
@@ -40,3 +42,4 @@ CREATE TABLE party_scores (
     FOREIGN KEY (org_id, party_id) REFERENCES parties (org_id, id)
 );
 CREATE INDEX party_scores_party ON party_scores (org_id, party_id, run_id);
+CREATE INDEX party_scores_health ON party_scores (org_id, run_id, health);
