@@ -344,6 +344,13 @@ async fn score_runs_over_the_demo_company_on_both_backends() {
                 "2025-06-01",
             ],
         );
+        let before = rapport(&db.url, &["report", "segments"]);
+        assert!(!before.status.success());
+        assert!(
+            String::from_utf8_lossy(&before.stderr).contains("no score run yet"),
+            "{before:?}"
+        );
+        ok(&db.url, &["score", "--as-of", "2025-02-01"]);
         let text = ok(&db.url, &["score", "--as-of", "2025-06-01"]);
         assert!(
             text.contains("scored ") && text.contains("classes: grow"),
@@ -366,7 +373,7 @@ async fn score_runs_over_the_demo_company_on_both_backends() {
                 .unwrap()
                 > 0.0
         );
-        // Both runs are kept and audited.
+        // Every run is kept and audited.
         let audit = ok(&db.url, &["audit", "--entity", "score_runs", "--json"]);
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&audit)
@@ -374,8 +381,72 @@ async fn score_runs_over_the_demo_company_on_both_backends() {
                 .as_array()
                 .unwrap()
                 .len(),
-            2
+            3
         );
+
+        // The reports of the latest run, as text and as JSON.
+        let customers = json["customers"].as_u64().unwrap();
+        let text = ok(&db.url, &["report", "segments"]);
+        assert!(
+            text.contains("Segments of the score run of 2025-06-01"),
+            "{text}"
+        );
+        let segments: serde_json::Value =
+            serde_json::from_str(&ok(&db.url, &["report", "segments", "--json"])).unwrap();
+        let sum: u64 = segments["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["customers"].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, customers, "{segments}");
+        assert_eq!(segments["grid"].as_array().unwrap().len(), 25);
+
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("acquisition.csv");
+        let csv_arg = csv.to_str().unwrap();
+        let text = ok(&db.url, &["report", "acquisition", "--csv", csv_arg]);
+        assert!(text.contains("By channel:"), "{text}");
+        let written = std::fs::read_to_string(&csv).unwrap();
+        assert!(
+            written.starts_with("dimension,value,customers,share,"),
+            "{written}"
+        );
+        assert!(written.contains("\nchannel,"), "{written}");
+        let acquisition: serde_json::Value =
+            serde_json::from_str(&ok(&db.url, &["report", "acquisition", "--json"])).unwrap();
+        let dims: Vec<&str> = acquisition["dimensions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["dimension"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            dims,
+            ["channel", "segment", "industry", "country", "cohort"]
+        );
+        assert_eq!(
+            acquisition["top_decile"]["customers"].as_u64().unwrap(),
+            customers.div_ceil(10)
+        );
+
+        let attention: serde_json::Value = serde_json::from_str(&ok(
+            &db.url,
+            &["report", "needs-attention", "--min-drop", "5", "--json"],
+        ))
+        .unwrap();
+        for item in attention["items"].as_array().unwrap() {
+            let change = item["health_change"].as_f64().unwrap();
+            assert!(change <= -5.0, "{item}");
+        }
+        let text = ok(&db.url, &["report", "needs-attention"]);
+        assert!(text.starts_with("Needs attention"), "{text}");
+        let bad = rapport(
+            &db.url,
+            &["report", "needs-attention", "--owner", "nobody@example.com"],
+        );
+        assert_eq!(bad.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&bad.stderr).contains("no user has the e-mail"));
     }
 }
 

@@ -4,6 +4,7 @@ mod analytics;
 mod data;
 mod demo;
 mod progress;
+mod report;
 mod serve;
 mod users;
 
@@ -85,6 +86,9 @@ pub enum Command {
     /// (12 months), health with its reasons and class, stored as a new score run (earlier runs
     /// are kept).
     Score(analytics::ScoreArgs),
+    /// Reports of the latest score run.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
     /// Serve the web UI and the JSON API.
     Serve(serve::ServeArgs),
     /// Generate a realistic demo company (deterministic for a seed) into an empty org, then
@@ -121,6 +125,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => data::audit(&cli.db, &cli.org, entity.as_deref(), limit, json).await,
         Command::Clv(args) => analytics::clv(args),
         Command::Score(args) => analytics::score(&cli.db, &cli.org, args).await,
+        Command::Report(cmd) => report::run(&cli.db, &cli.org, cmd).await,
         Command::Serve(args) => serve::run(&cli.db, &cli.org, args).await,
         Command::Demo(args) => demo::run(&cli.db, &cli.org, args).await,
     }
