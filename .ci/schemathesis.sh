@@ -32,6 +32,7 @@ for backend in sqlite postgres; do
   esac
   echo "== schemathesis on $backend"
   "$bin" --db "$url" demo --no-serve --customers 60 --seed 5 >/dev/null
+  "$bin" --db "$url" score >/dev/null
   RAPPORT_PASSWORD="schemathesis password" "$bin" --db "$url" user add st@schemathesis.example --name Schemathesis --role admin >/dev/null
   token=$("$bin" --db "$url" user token create st@schemathesis.example --name schemathesis | grep '^rpt_')
   RAPPORT_LOG=warn "$bin" --db "$url" serve --listen "127.0.0.1:$PORT" >/dev/null 2>"$work/server-$backend.log" &

@@ -23,6 +23,8 @@ mod bad_input;
 mod bulk;
 #[path = "api/health.rs"]
 mod health;
+#[path = "api/insights.rs"]
+mod insights;
 #[path = "api/lists.rs"]
 mod lists;
 #[path = "api/parties.rs"]

@@ -376,3 +376,103 @@ async fn the_party_page_explains_health_in_the_readers_language() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_portfolio_and_insight_pages_show_the_latest_run() {
+    for server in servers().await {
+        let b = Browser::new();
+        b.sign_in(&server, &email(UserRole::RelationshipManager), PASSWORD)
+            .await;
+        let (status, html) = b.page(&server, "/portfolio").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("No scores yet"), "{html}");
+
+        support::seed_orders_and_score(&server).await;
+        let (status, html) = b.page(&server, "/portfolio").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"portfolio-table\""), "{html}");
+        assert!(html.contains("<strong>82</strong> customers"), "{html}");
+        assert_eq!(
+            html.matches("<tr>").count(),
+            51,
+            "a header and 50 customers"
+        );
+        assert!(html.contains("id=\"portfolio-next\""));
+        // Page two keeps the filters and holds the remaining 32.
+        let (_, html) = b.page(&server, "/portfolio?q=&sort=-clv&offset=50").await;
+        assert_eq!(html.matches("<tr>").count(), 33);
+        assert!(html.contains("id=\"portfolio-prev\""));
+        // Mine: the relationship manager owns one scored party.
+        let (_, html) = b.page(&server, "/portfolio?mine=1").await;
+        assert!(html.contains("<strong>1</strong> customers"), "{html}");
+        assert!(html.contains(&format!("/parties/{RM_PARTY}")));
+        // A bad filter is said, the rest still applies.
+        let (status, html) = b.page(&server, "/portfolio?class=vip&mine=1").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"portfolio-errors\""), "{html}");
+        assert!(html.contains("<strong>1</strong> customers"));
+
+        let (_, html) = b.page(&server, "/attention").await;
+        assert!(
+            html.contains("Nobody&#39;s health fell") || html.contains("Nobody's health fell"),
+            "{html}"
+        );
+
+        let (status, html) = b.page(&server, "/insights/segments").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"segments-table\""));
+        assert_eq!(
+            html.matches("class=\"chart-cell\"").count(),
+            25,
+            "the RFM grid"
+        );
+        assert!(html.contains("Champions"));
+
+        let (status, html) = b.page(&server, "/insights/acquisition").await;
+        assert_eq!(status, 200);
+        for d in ["channel", "segment", "industry", "country", "cohort"] {
+            assert!(html.contains(&format!("id=\"dimension-{d}\"")), "{d}");
+        }
+        assert!(html.contains("id=\"top-decile-table\""));
+        assert!(html.contains("2024-Q1"), "cohorts by quarter");
+        // Relationship managers may export; the link and the file are there.
+        assert!(html.contains("id=\"acquisition-csv\""));
+        let csv = b
+            .client
+            .get(server.url("/insights/acquisition.csv"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), 200);
+        assert!(
+            csv.text()
+                .await
+                .unwrap()
+                .starts_with("dimension,value,customers,")
+        );
+
+        // Agents read the insights but do not export.
+        let agent = Browser::new();
+        agent
+            .sign_in(&server, &email(UserRole::Agent), PASSWORD)
+            .await;
+        let (_, html) = agent.page(&server, "/insights/acquisition").await;
+        assert!(!html.contains("id=\"acquisition-csv\""));
+        let (status, _) = agent.page(&server, "/insights/acquisition.csv").await;
+        assert_eq!(status, 403);
+
+        // German.
+        let (_, html) = b.page(&server, "/insights/segments").await;
+        let csrf = hidden(&html, "_csrf");
+        b.client
+            .post(server.url("/language"))
+            .form(&[("_csrf", csrf.as_str()), ("lang", "de"), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        let (_, html) = b.page(&server, "/insights/acquisition").await;
+        assert!(html.contains("Kundengewinnung"), "{html}");
+        assert!(html.contains("Das wertvollste Zehntel"));
+        server.stop().await;
+    }
+}

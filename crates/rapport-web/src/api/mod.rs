@@ -6,6 +6,7 @@ pub mod audit;
 pub mod body;
 pub mod fields;
 pub mod health;
+pub mod insights;
 pub mod kinds;
 pub mod openapi;
 pub mod party;
@@ -35,7 +36,12 @@ pub fn declare(routes: Routes) -> Routes {
         .get("/api/v1/tokens", Need::Can(Action::ManageUsers), "Every user's API tokens", accounts::all_tokens)
         .delete("/api/v1/tokens/{id}", Need::Can(Action::ManageUsers), "Revoke anyone's token", accounts::revoke_any_token)
         .get("/api/v1/audit", Need::Can(Action::ReadAudit), "The audit log, newest first", audit::list)
-        .get("/api/v1/parties/{key}/360", Need::Can(Action::Read), "A party with its contacts, links, interactions, orders, contracts, surveys, open cases and tasks", party::three_sixty);
+        .get("/api/v1/parties/{key}/360", Need::Can(Action::Read), "A party with its contacts, links, interactions, orders, contracts, surveys, open cases and tasks", party::three_sixty)
+        .get("/api/v1/portfolio", Need::Can(Action::Read), "The latest score run's customers, filtered by health, class, segment, CLV, P(alive) and owner, sorted and paged", insights::portfolio)
+        .get("/api/v1/insights/needs-attention", Need::Can(Action::Read), "Customers whose health fell most since the previous score run, the most valuable first", insights::needs_attention)
+        .get("/api/v1/insights/segments", Need::Can(Action::Read), "The segment overview of the latest score run, with the RFM recency x frequency grid", insights::segments)
+        .get("/api/v1/insights/acquisition", Need::Can(Action::Read), "Acquisition insights: counts, retention and CLV by channel, segment, industry, country and cohort, and the top-decile profile", insights::acquisition)
+        .get("/api/v1/insights/acquisition.csv", Need::Can(Action::Export), "The acquisition insights as CSV, one row per group", insights::acquisition_csv);
     for k in KINDS {
         routes = kind_routes(routes, k);
     }

@@ -12,6 +12,7 @@ use super::kinds::{KINDS, KindApi};
 use super::records::{MAX_LIMIT, filterable};
 use crate::routes::{Need, RouteInfo, table};
 
+mod insights;
 mod party;
 
 pub async fn document() -> Response {
@@ -281,6 +282,7 @@ fn schemas() -> Map<String, Value> {
     s.insert("TokenList".into(), list_of("Token"));
     s.insert("AuditPage".into(), list_of("AuditEntry"));
     party::insert_schemas(&mut s);
+    insights::insert_schemas(&mut s);
     s
 }
 
@@ -455,6 +457,9 @@ fn operation(r: &RouteInfo) -> Value {
 }
 
 fn other_operation(r: &RouteInfo, op: &mut Map<String, Value>, responses: &mut Map<String, Value>) {
+    if insights::operation(r.path, op, responses) {
+        return;
+    }
     let ok = |name: &str| json_response("OK", schema_ref(name));
     match (r.method.as_str(), r.path) {
         ("GET", "/api/v1/openapi.json") => {

@@ -1,4 +1,5 @@
-//! Server-side SVG charts for the analytics pages: bar, line and Pareto charts as strings.
+//! Server-side SVG charts for the analytics pages: bar, line and Pareto charts and heatmaps as
+//! strings.
 //!
 //! The markup is safe under a strict Content-Security-Policy: no `style` attributes, no `<style>`
 //! elements, no script. Looks come from SVG presentation attributes (`fill`, `stroke`,
@@ -11,6 +12,7 @@
 //! The output is a fragment to embed in HTML as is (with askama: `{{ svg|safe }}`).
 
 mod bar;
+mod heatmap;
 mod layout;
 mod line;
 mod pareto;
@@ -20,6 +22,7 @@ mod test_support;
 mod ticks;
 
 pub use bar::bar_chart;
+pub use heatmap::heatmap;
 pub use line::line_chart;
 pub use pareto::pareto_chart;
 pub use ticks::nice_ticks;

@@ -10,6 +10,7 @@ pub mod explain;
 mod form;
 mod health;
 pub mod i18n;
+mod insights;
 pub mod locale;
 mod page;
 mod parties;
@@ -48,6 +49,36 @@ pub fn declare(routes: Routes) -> Routes {
         )
         .get("/", read, "Dashboard", dashboard::show)
         .get("/parties", read, "Parties", parties::list)
+        .get(
+            "/portfolio",
+            read,
+            "Portfolio of the latest score run",
+            insights::portfolio,
+        )
+        .get(
+            "/attention",
+            read,
+            "Customers whose health fell since the previous run",
+            insights::attention,
+        )
+        .get(
+            "/insights/segments",
+            read,
+            "Segment overview with the RFM grid",
+            insights::segments,
+        )
+        .get(
+            "/insights/acquisition",
+            read,
+            "Acquisition insights and the top-decile profile",
+            insights::acquisition,
+        )
+        .get(
+            "/insights/acquisition.csv",
+            Need::Can(Action::Export),
+            "Acquisition insights as CSV",
+            insights::acquisition_csv,
+        )
         .get(
             "/parties/new",
             Need::Write(ImportKind::Parties),
