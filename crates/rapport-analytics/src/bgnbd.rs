@@ -144,6 +144,13 @@ impl BgNbd {
             Some((-ll, g.map(|v| -v)))
         };
         let fit = maximize_likelihood(&objective, start, customers as f64, options)?;
+        if let Some(why) = crate::optimize::collapsed_mixing(
+            &fit,
+            &["r", "alpha", "a", "b"],
+            &[(0, 1, "purchase rate"), (2, 3, "dropout probability")],
+        ) {
+            return Err(AnalyticsError::NotIdentified(why));
+        }
         let [r, alpha, a, b] = fit.params;
         Ok(BgNbdFit {
             model: Self::new(variant, BgParams::new(r, alpha, a, b)?),

@@ -156,6 +156,36 @@ pub fn maximize_likelihood<const N: usize>(
     })
 }
 
+/// Size beyond which both parameters of a mixing distribution count as running to infinity.
+pub const COLLAPSE: f64 = 1e4;
+
+/// Why a fit that did not converge cannot be identified, when the reason is a mixing
+/// distribution that collapsed: both parameters of one of `pairs` (indices into the
+/// parameters, and what the distribution spreads, e.g. "dropout probability") ran past
+/// [`COLLAPSE`]. The likelihood then keeps rising towards a model in which that quantity is
+/// the same for every customer, a boundary the model cannot reach, so there is no maximum to
+/// report (small or homogeneous data does this).
+pub fn collapsed_mixing<const N: usize>(
+    fit: &Fit<N>,
+    names: &[&str; N],
+    pairs: &[(usize, usize, &str)],
+) -> Option<String> {
+    if fit.converged {
+        return None;
+    }
+    pairs.iter().find_map(|&(i, j, what)| {
+        let (p, q) = (fit.params[i], fit.params[j]);
+        (p > COLLAPSE && q > COLLAPSE).then(|| {
+            format!(
+                "the {what} hardly varies between customers: {} and {} run towards infinity \
+                 ({} = {p:.3e}, {} = {q:.3e}), so its spread cannot be estimated from this data \
+                 (more customers or a longer history would tell)",
+                names[i], names[j], names[i], names[j]
+            )
+        })
+    })
+}
+
 /// Strong-Wolfe line search along `d` (Nocedal & Wright Alg. 3.5). Returns the step, value
 /// and gradient, or `None` when no decrease was found.
 fn line_search<const N: usize>(
@@ -476,5 +506,34 @@ mod tests {
         let se = standard_errors(&[[2.0, 1.0], [1.0, 2.0]]).unwrap();
         // inverse = [[2, −1], [−1, 2]] / 3
         assert!((se[0] - (2.0f64 / 3.0).sqrt()).abs() < 1e-15 && (se[1] - se[0]).abs() < 1e-15);
+    }
+    #[test]
+    fn a_collapsed_mixing_distribution_is_named() {
+        let fit = Fit {
+            params: [0.5, 13.8, 3.1e6, 3.3e7],
+            log_likelihood: -520.0,
+            iterations: 37,
+            converged: false,
+            gradient_norm: 1.6e-5,
+            std_errors: None,
+        };
+        let names = ["r", "alpha", "a", "b"];
+        let pairs = [(0, 1, "purchase rate"), (2, 3, "dropout probability")];
+        let why = collapsed_mixing(&fit, &names, &pairs).unwrap();
+        assert!(
+            why.starts_with("the dropout probability hardly varies"),
+            "{why}"
+        );
+        assert!(why.contains("a = 3.100e6"), "{why}");
+        let fine = Fit {
+            converged: true,
+            ..fit
+        };
+        assert_eq!(collapsed_mixing(&fine, &names, &pairs), None);
+        let other = Fit {
+            params: [0.5, 13.8, 3.1e6, 2.0],
+            ..fit
+        };
+        assert_eq!(collapsed_mixing(&other, &names, &pairs), None);
     }
 }

@@ -123,6 +123,13 @@ impl ParetoNbd {
             Some((-ll, g.map(|v| -v)))
         };
         let fit = maximize_likelihood(&objective, start, customers as f64, options)?;
+        if let Some(why) = crate::optimize::collapsed_mixing(
+            &fit,
+            &["r", "alpha", "s", "beta"],
+            &[(0, 1, "purchase rate"), (2, 3, "dropout rate")],
+        ) {
+            return Err(AnalyticsError::NotIdentified(why));
+        }
         let [r, alpha, s, beta] = fit.params;
         Ok(ParetoNbdFit {
             model: Self::new(ParetoParams::new(r, alpha, s, beta)?),

@@ -11,5 +11,6 @@ pub mod merge;
 pub mod party360;
 pub mod records;
 pub mod score;
+pub mod settings;
 pub mod signin;
 pub mod users;

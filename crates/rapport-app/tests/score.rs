@@ -163,3 +163,35 @@ async fn nothing_to_score_or_a_failed_fit_writes_nothing() {
         tx.rollback().await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn a_collapsed_dropout_distribution_falls_back_to_rfm_and_health() {
+    // A 60-customer demo company whose dropout probabilities hardly vary: the BG/NBD's a and b
+    // run towards infinity, so there is no maximum; the run says why and scores without it.
+    let as_of = day(2026, 11, 23);
+    for env in envs().await {
+        let no_bars = |_: &str| -> Box<dyn rapport_app::import::Progress> { Box::new(NoProgress) };
+        rapport_app::demo::generate(&env.store, env.org, 60, 5, as_of, now(), &no_bars)
+            .await
+            .unwrap();
+        let outcome = score::run(&env.store, env.org, as_of, now(), &|_| {})
+            .await
+            .unwrap();
+        assert!(
+            outcome
+                .notes
+                .iter()
+                .any(|n| n.contains("dropout probability hardly varies")),
+            "{:?}",
+            outcome.notes
+        );
+        let rows = scores_of(&env, outcome.run.id).await;
+        assert_eq!(rows.len() as i64, outcome.run.customers);
+        for r in &rows {
+            assert!(r[PARTY_SCORES.col("p_alive")].is_null());
+            assert!(r[PARTY_SCORES.col("health")].as_f64().unwrap().is_finite());
+        }
+        let insights = rapport_app::insights::report::of_run(&outcome.run).unwrap();
+        assert_eq!(insights.value_measure, "spend");
+    }
+}

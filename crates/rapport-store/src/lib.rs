@@ -14,6 +14,7 @@ pub mod query;
 mod records;
 pub mod schema;
 mod scoring;
+mod settings;
 mod sqlite_bulk;
 mod sqlite_lookup;
 mod tx;

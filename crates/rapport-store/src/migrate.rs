@@ -28,6 +28,11 @@ static SQLITE: &[Migration] = &[
         name: "scores",
         sql: include_str!("../migrations/sqlite/0003_scores.sql"),
     },
+    Migration {
+        version: 4,
+        name: "settings",
+        sql: include_str!("../migrations/sqlite/0004_settings.sql"),
+    },
 ];
 
 static POSTGRES: &[Migration] = &[
@@ -45,6 +50,11 @@ static POSTGRES: &[Migration] = &[
         version: 3,
         name: "scores",
         sql: include_str!("../migrations/postgres/0003_scores.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "settings",
+        sql: include_str!("../migrations/postgres/0004_settings.sql"),
     },
 ];
 

@@ -515,6 +515,16 @@ pub static PARTY_SCORES: Table = Table {
     foreign_keys: &[],
 };
 
+/// Org settings: one JSON value per key (e.g. `health_weights`).
+pub static ORG_SETTINGS: Table = Table {
+    name: "org_settings",
+    columns: &[c("key", Text), c("value", Json), c("updated_at", Time)],
+    key: &["key"],
+    natural_key: None,
+    indexes: &[],
+    foreign_keys: &[],
+};
+
 /// Every org-scoped table, parents before children (the order to load and to check).
 pub static ALL: &[&Table] = &[
     &USERS,
@@ -535,6 +545,7 @@ pub static ALL: &[&Table] = &[
     &API_TOKENS,
     &SCORE_RUNS,
     &PARTY_SCORES,
+    &ORG_SETTINGS,
 ];
 
 /// The tables whose `party_id`-like columns point at a party: what a merge moves.

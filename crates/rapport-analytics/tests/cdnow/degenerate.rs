@@ -65,8 +65,16 @@ fn one_customer_with_ten_thousand_purchases() {
     let s = summarize(&log, &weekly(12_000)).unwrap();
     assert_eq!(s.customers[0].frequency, 9_999);
     for variant in [BgVariant::BgNbd, BgVariant::MbgNbd] {
-        // Two customers cannot pin down four parameters: whatever the fit reports, it is finite.
-        let f = BgNbd::fit(variant, &s.compressed(), &OptimizeOptions::default()).unwrap();
+        // Two customers cannot pin down four parameters: the fit either says which mixing
+        // distribution collapsed, or whatever it reports is finite.
+        let f = match BgNbd::fit(variant, &s.compressed(), &OptimizeOptions::default()) {
+            Ok(f) => f,
+            Err(AnalyticsError::NotIdentified(why)) => {
+                assert!(why.contains("hardly varies"), "{why}");
+                continue;
+            }
+            Err(e) => panic!("{e}"),
+        };
         assert!(
             f.fit.params.iter().all(|p| p.is_finite() && *p > 0.0),
             "{:?}",
@@ -138,28 +146,28 @@ fn a_fit_that_cannot_converge_is_reported_not_nan() {
     assert!(!f.converged);
     assert_eq!(f.iterations, 2);
     assert!(f.params.iter().all(|p| p.is_finite()) && f.log_likelihood.is_finite());
-    // Every repeat customer bought at the very end: no evidence of dropout, b runs away.
+    // Every repeat customer bought at the very end and at nearly the same rate: estimates run
+    // to the edge of the parameter space. Either a collapsed mixing distribution is named, or
+    // the fit says it did not converge; nothing is NaN.
     let never_leave = CompressedRfm::from_counts([
         (RfmTriple::new(3, 10.0, 10.0).unwrap(), 5),
         (RfmTriple::new(1, 10.0, 10.0).unwrap(), 5),
     ]);
-    let f = BgNbd::fit(BgVariant::BgNbd, &never_leave, &OptimizeOptions::default())
-        .unwrap()
-        .fit;
-    assert!(!f.converged, "{f:?}");
-    assert!(
-        f.params.iter().all(|p| p.is_finite()) && f.log_likelihood.is_finite(),
-        "{f:?}"
-    );
-    // The same for the Pareto/NBD: lifetimes run to infinity (s/β → 0).
-    let f = ParetoNbd::fit(&never_leave, &OptimizeOptions::default())
-        .unwrap()
-        .fit;
-    assert!(!f.converged, "{f:?}");
-    assert!(
-        f.params.iter().all(|p| p.is_finite()) && f.log_likelihood.is_finite(),
-        "{f:?}"
-    );
+    let check = |fit: std::result::Result<Fit<4>, AnalyticsError>| match fit {
+        Ok(f) => {
+            assert!(!f.converged, "{f:?}");
+            assert!(
+                f.params.iter().all(|p| p.is_finite()) && f.log_likelihood.is_finite(),
+                "{f:?}"
+            );
+        }
+        Err(AnalyticsError::NotIdentified(why)) => {
+            assert!(why.contains("hardly varies"), "{why}")
+        }
+        Err(e) => panic!("{e}"),
+    };
+    check(BgNbd::fit(BgVariant::BgNbd, &never_leave, &OptimizeOptions::default()).map(|f| f.fit));
+    check(ParetoNbd::fit(&never_leave, &OptimizeOptions::default()).map(|f| f.fit));
 }
 
 /// A larger synthetic log through the whole pipeline. Nothing is timed: this only shows the
@@ -195,10 +203,19 @@ fn pipeline_at_scale_times_nothing() {
     assert!(fitted.fit.log_likelihood.is_finite());
     let d = holdout_diagnostics(&fitted.model, &s).unwrap();
     assert!(d.predicted.is_finite() && d.customers == s.customers.len() as u64);
-    let pareto = ParetoNbd::fit(&compressed, &OptimizeOptions::default()).unwrap();
-    assert!(pareto.fit.log_likelihood.is_finite());
-    let d = holdout_diagnostics(&pareto.model, &s).unwrap();
-    assert!(d.predicted.is_finite() && d.customers == s.customers.len() as u64);
+    // This regular pseudo-data has nearly the same dropout rate for everyone: the Pareto/NBD's
+    // gamma mixing of dropout collapses, which is said rather than fitted.
+    match ParetoNbd::fit(&compressed, &OptimizeOptions::default()) {
+        Ok(pareto) => {
+            assert!(pareto.fit.log_likelihood.is_finite());
+            let d = holdout_diagnostics(&pareto.model, &s).unwrap();
+            assert!(d.predicted.is_finite() && d.customers == s.customers.len() as u64);
+        }
+        Err(AnalyticsError::NotIdentified(why)) => {
+            assert!(why.contains("dropout rate hardly varies"), "{why}")
+        }
+        Err(e) => panic!("{e}"),
+    }
     let scores = rfm_scores(&s);
     assert!(
         scores

@@ -13,9 +13,8 @@ mod json;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rapport_analytics::{
-    AnalyticsError, BgNbd, BgVariant, Class, ClassInputs, ClassRules, ClvOptions, HealthWeights,
-    OptimizeOptions, RfmOptions, Segment, TimeUnit, Transaction, classify, health, rfm_scores,
-    summarize,
+    AnalyticsError, BgNbd, BgVariant, Class, ClassInputs, ClassRules, ClvOptions, OptimizeOptions,
+    RfmOptions, Segment, TimeUnit, Transaction, classify, health, rfm_scores, summarize,
 };
 use rapport_domain::{AuditEntry, AuditId, Currency};
 use rapport_store::schema::PARTY_SCORES;
@@ -148,6 +147,7 @@ pub async fn run(
     };
 
     progress(Stage::Facts);
+    let (weights, _) = crate::settings::health_weights(&mut read).await?;
     let facts = facts::load_facts(&mut read, before).await?;
     let mut dictionaries = Dictionaries::default();
     let mut profiles: FxHashMap<Uuid, [u32; 3]> = FxHashMap::default();
@@ -184,7 +184,6 @@ pub async fn run(
         })
         .collect();
     let percentiles = percentile_ranks(&clvs);
-    let weights = HealthWeights::default();
     let rules = ClassRules::default();
     let run_id = Uuid::now_v7();
     let mut rows = Vec::with_capacity(summary.customers.len());
