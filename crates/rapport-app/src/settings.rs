@@ -50,7 +50,7 @@ fn weights_from_json(v: &Value) -> Option<HealthWeights> {
 }
 
 /// Reads weights given per component (by its code); every component needs one, each a number
-/// from 0 to 100, not all 0. Relative weights are scaled to sum to 1.
+/// from 0 to 100, not all 0. The weights are relative: saving scales them to sum to 1.
 pub fn parse_weights(get: &dyn Fn(&str) -> Option<String>) -> Result<HealthWeights, RecordError> {
     let mut errors = Vec::new();
     let mut values = [0.0; 5];
@@ -91,13 +91,37 @@ pub fn parse_weights(get: &dyn Fn(&str) -> Option<String>) -> Result<HealthWeigh
         satisfaction: values[3],
         friction: values[4],
     };
-    w.normalized().map_err(|e| {
+    w.validate().map(|_| w).map_err(|e| {
         RecordError::Invalid(vec![RowError {
             line: 0,
             column: None,
             value: None,
             reason: e.to_string(),
         }])
+    })
+}
+
+/// The weights as shares of their sum (so 50 of 100 is exactly 0.5).
+fn shares(w: &HealthWeights) -> Result<HealthWeights, RecordError> {
+    let invalid = |e: rapport_analytics::AnalyticsError| {
+        RecordError::Invalid(vec![RowError {
+            line: 0,
+            column: None,
+            value: None,
+            reason: e.to_string(),
+        }])
+    };
+    w.validate().map_err(invalid)?;
+    let sum: f64 = ComponentKind::ALL.iter().map(|&k| w.get(k)).sum();
+    if !sum.is_finite() {
+        return w.normalized().map_err(invalid);
+    }
+    Ok(HealthWeights {
+        vitality: w.vitality / sum,
+        value: w.value / sum,
+        engagement: w.engagement / sum,
+        satisfaction: w.satisfaction / sum,
+        friction: w.friction / sum,
     })
 }
 
@@ -115,14 +139,7 @@ pub async fn set_health_weights(
     let (before, custom) = health_weights(&mut tx).await?;
     let after = match weights {
         Some(w) => {
-            let w = w.normalized().map_err(|e| {
-                RecordError::Invalid(vec![RowError {
-                    line: 0,
-                    column: None,
-                    value: None,
-                    reason: e.to_string(),
-                }])
-            })?;
+            let w = shares(w)?;
             tx.put_setting(HEALTH_WEIGHTS, &weights_json(&w), now)
                 .await?;
             w
@@ -170,8 +187,8 @@ mod tests {
             ("friction", "10"),
         ])
         .unwrap();
-        assert!((w.vitality - 0.4).abs() < 1e-12);
-        assert!((w.friction - 0.1).abs() < 1e-12);
+        let w = shares(&w).unwrap();
+        assert_eq!((w.vitality, w.value, w.friction), (0.4, 0.2, 0.1));
         let back = weights_from_json(&weights_json(&w)).unwrap();
         assert_eq!(back, w);
     }

@@ -136,6 +136,16 @@ impl Routes {
         self.add(Method::PATCH, path, need, summary, h)
     }
 
+    pub fn put<H: Handler<T, AppState>, T: 'static>(
+        self,
+        path: &'static str,
+        need: Need,
+        summary: &'static str,
+        h: H,
+    ) -> Routes {
+        self.add(Method::PUT, path, need, summary, h)
+    }
+
     pub fn delete<H: Handler<T, AppState>, T: 'static>(
         self,
         path: &'static str,

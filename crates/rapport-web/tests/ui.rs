@@ -476,3 +476,83 @@ async fn the_portfolio_and_insight_pages_show_the_latest_run() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn admins_change_the_health_weights_on_the_scoring_page() {
+    for server in servers().await {
+        let manager = Browser::new();
+        manager
+            .sign_in(&server, &email(UserRole::Manager), PASSWORD)
+            .await;
+        let (status, _) = manager.page(&server, "/admin/scoring").await;
+        assert_eq!(status, 403);
+
+        let b = Browser::new();
+        b.sign_in(&server, &email(UserRole::Admin), PASSWORD).await;
+        let (status, html) = b.page(&server, "/admin/scoring").await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("Rapport&#39;s defaults apply")
+                || html.contains("Rapport's defaults apply"),
+            "{html}"
+        );
+        assert!(
+            html.contains("name=\"vitality\" type=\"number\" value=\"30\""),
+            "{html}"
+        );
+        let csrf = hidden(&html, "_csrf");
+        let post = |fields: Vec<(&str, &str)>| {
+            let mut form = vec![("_csrf", csrf.as_str())];
+            form.extend(fields);
+            let form: Vec<(String, String)> = form
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            b.client
+                .post(server.url("/admin/scoring"))
+                .form(&form)
+                .send()
+        };
+        // A bad weight is named next to its field; nothing changes.
+        let r = post(vec![
+            ("vitality", "abc"),
+            ("value", "20"),
+            ("engagement", "20"),
+            ("satisfaction", "15"),
+            ("friction", "15"),
+            ("action", "save"),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 422);
+        let html = r.text().await.unwrap();
+        assert!(html.contains("id=\"scoring-vitality-error\""), "{html}");
+        assert!(html.contains("value=\"abc\""));
+        let r = post(vec![
+            ("vitality", "60"),
+            ("value", "10"),
+            ("engagement", "10"),
+            ("satisfaction", "10"),
+            ("friction", "10"),
+            ("action", "save"),
+        ])
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, html) = b.page(&server, "/admin/scoring?done=saved").await;
+        assert!(html.contains("id=\"scoring-notice\""));
+        assert!(
+            html.contains("name=\"vitality\" type=\"number\" value=\"60\""),
+            "{html}"
+        );
+        assert!(html.contains("Set by an admin on"));
+        let r = post(vec![("action", "reset")]).await.unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, html) = b.page(&server, "/admin/scoring").await;
+        assert!(
+            html.contains("name=\"vitality\" type=\"number\" value=\"30\""),
+            "{html}"
+        );
+        server.stop().await;
+    }
+}

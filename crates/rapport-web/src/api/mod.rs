@@ -11,6 +11,7 @@ pub mod kinds;
 pub mod openapi;
 pub mod party;
 pub mod records;
+pub mod settings;
 
 use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
@@ -41,6 +42,9 @@ pub fn declare(routes: Routes) -> Routes {
         .get("/api/v1/insights/needs-attention", Need::Can(Action::Read), "Customers whose health fell most since the previous score run, the most valuable first", insights::needs_attention)
         .get("/api/v1/insights/segments", Need::Can(Action::Read), "The segment overview of the latest score run, with the RFM recency x frequency grid", insights::segments)
         .get("/api/v1/insights/acquisition", Need::Can(Action::Read), "Acquisition insights: counts, retention and CLV by channel, segment, industry, country and cohort, and the top-decile profile", insights::acquisition)
+        .get("/api/v1/settings/health-weights", Need::Can(Action::Read), "The health score weights (the defaults until an admin sets them)", settings::get)
+        .put("/api/v1/settings/health-weights", Need::Can(Action::ManageSettings), "Set the health score weights (relative, from the next score run)", settings::put)
+        .delete("/api/v1/settings/health-weights", Need::Can(Action::ManageSettings), "Back to the default health score weights", settings::delete)
         .get("/api/v1/insights/acquisition.csv", Need::Can(Action::Export), "The acquisition insights as CSV, one row per group", insights::acquisition_csv);
     for k in KINDS {
         routes = kind_routes(routes, k);

@@ -457,7 +457,7 @@ fn operation(r: &RouteInfo) -> Value {
 }
 
 fn other_operation(r: &RouteInfo, op: &mut Map<String, Value>, responses: &mut Map<String, Value>) {
-    if insights::operation(r.path, op, responses) {
+    if insights::operation(r.method.as_str(), r.path, op, responses) {
         return;
     }
     let ok = |name: &str| json_response("OK", schema_ref(name));

@@ -15,6 +15,7 @@ pub mod locale;
 mod page;
 mod parties;
 mod party;
+mod scoring;
 mod session;
 mod settings;
 mod tasks;
@@ -140,6 +141,18 @@ pub fn declare(routes: Routes) -> Routes {
             Need::Write(ImportKind::Parties),
             "Merge two parties",
             duplicates::merge,
+        )
+        .get(
+            "/admin/scoring",
+            Need::Can(Action::ManageSettings),
+            "Health score weights",
+            scoring::show,
+        )
+        .post(
+            "/admin/scoring",
+            Need::Can(Action::ManageSettings),
+            "Save or reset the health score weights",
+            scoring::save,
         )
         .get(
             "/admin/users",

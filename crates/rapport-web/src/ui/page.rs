@@ -157,6 +157,7 @@ impl Page {
         match what {
             "users" => allows(actor, Action::ManageUsers),
             "audit" => allows(actor, Action::ReadAudit),
+            "settings" => allows(actor, Action::ManageSettings),
             "export" => allows(actor, Action::Export),
             "write_parties" => allows(actor, action_for(K::Parties, own)),
             "log_interactions" => allows(actor, action_for(K::Interactions, own)),

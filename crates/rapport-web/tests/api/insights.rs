@@ -150,3 +150,59 @@ async fn portfolio_lists_filter_sort_and_page_the_latest_run() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn admins_set_the_health_weights_the_next_score_run_uses() {
+    for server in servers().await {
+        let path = "/api/v1/settings/health-weights";
+        let r = call(server.get(path, Viewer)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["default"], true);
+        assert_eq!(r.body["weights"]["vitality"], 0.3);
+
+        let put = |role, body: Value| server.req(Method::PUT, path, Some(role)).json(&body);
+        let weights = json!({"vitality": 50, "value": 20, "engagement": 10, "satisfaction": 10, "friction": 10});
+        let refused = call(put(Manager, weights.clone())).await;
+        assert_eq!(refused.status, 403);
+        let bad = call(put(
+            Admin,
+            json!({"vitality": "lots", "value": -1, "engagement": 10, "satisfaction": 10, "colour": 1}),
+        ))
+        .await;
+        assert_eq!(bad.status, 422, "{}", bad.text);
+        assert_eq!(field_names(&bad.body), ["colour"]);
+        let bad = call(put(
+            Admin,
+            json!({"vitality": "lots", "value": -1, "engagement": 10, "satisfaction": 10}),
+        ))
+        .await;
+        assert_eq!(bad.status, 422, "{}", bad.text);
+        assert_eq!(field_names(&bad.body), ["vitality", "value", "friction"]);
+        let unchanged = call(server.get(path, Viewer)).await;
+        assert_eq!(unchanged.body["default"], true);
+
+        let ok = call(put(Admin, weights)).await;
+        assert_eq!(ok.status, 200, "{}", ok.text);
+        assert_eq!(ok.body["default"], false);
+        assert_eq!(ok.body["weights"]["vitality"], 0.5);
+        assert!(ok.body["updated_at"].is_string());
+
+        // The next score run weighs with them, and says so in its fit.
+        support::seed_orders_and_score(&server).await;
+        let mut tx = server.store.begin_read(server.org).await.unwrap();
+        let run = tx.score_runs(1).await.unwrap().remove(0);
+        tx.rollback().await.unwrap();
+        assert_eq!(run.fit["weights"]["vitality"], 0.5, "{}", run.fit);
+
+        let audit = call(server.get("/api/v1/audit?entity=org_settings", Admin)).await;
+        let entries = audit.body["items"].as_array().unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0]["after"]["weights"]["vitality"], 0.5);
+        assert_eq!(entries[0]["before"]["default"], true);
+
+        let reset = call(server.delete(path, Admin)).await;
+        assert_eq!(reset.status, 200);
+        assert_eq!(reset.body["default"], true);
+        server.stop().await;
+    }
+}

@@ -8,6 +8,7 @@ use super::{json_response, schema_ref};
 use crate::api::insights::{CLASSES, MAX_PAGE};
 
 pub(super) fn insert_schemas(s: &mut Map<String, Value>) {
+    weights_schemas(s);
     let num = json!({"type": "number"});
     let opt_num = json!({"type": ["number", "null"]});
     let int = json!({"type": "integer", "minimum": 0});
@@ -171,6 +172,44 @@ pub(super) fn insert_schemas(s: &mut Map<String, Value>) {
     );
 }
 
+/// The health weights' schema (in `insert_schemas`).
+fn weights_schemas(s: &mut Map<String, Value>) {
+    let weight = json!({"type": "number", "minimum": 0, "maximum": 100});
+    let names = [
+        "vitality",
+        "value",
+        "engagement",
+        "satisfaction",
+        "friction",
+    ];
+    let props: Map<String, Value> = names
+        .iter()
+        .map(|n| (n.to_string(), weight.clone()))
+        .collect();
+    s.insert(
+        "HealthWeightsChange".into(),
+        json!({
+            "type": "object",
+            "description": "A weight per health component, relative (scaled to sum to 1), at least one above 0.",
+            "properties": props,
+            "required": names,
+            "additionalProperties": false
+        }),
+    );
+    s.insert(
+        "HealthWeights".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "weights": {"type": "object", "properties": props, "required": names},
+                "default": {"type": "boolean", "description": "Whether these are Rapport's defaults."},
+                "updated_at": {"type": ["string", "null"], "format": "date-time"}
+            },
+            "required": ["weights", "default", "updated_at"]
+        }),
+    );
+}
+
 fn query(name: &str, schema: Value, description: &str) -> Value {
     json!({"name": name, "in": "query", "schema": schema, "description": description})
 }
@@ -198,8 +237,9 @@ fn owner() -> Value {
     )
 }
 
-/// Fills in the operation of an insight endpoint; false for other paths.
+/// Fills in the operation of an insight or settings endpoint; false for other paths.
 pub(super) fn operation(
+    method: &str,
     path: &str,
     op: &mut Map<String, Value>,
     responses: &mut Map<String, Value>,
@@ -287,6 +327,16 @@ pub(super) fn operation(
                     "description": "One row per group: dimension, value, customers, share, repeat_rate, mean_p_alive, churned_share, mean_health, mean_clv, total_clv, top_decile_customers, top_decile_lift",
                     "content": {"text/csv": {"schema": {"type": "string"}}}
                 }),
+            );
+            Vec::new()
+        }
+        "/api/v1/settings/health-weights" => {
+            if method == "PUT" {
+                op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema_ref("HealthWeightsChange")}}}));
+            }
+            responses.insert(
+                "200".into(),
+                json_response("The weights in force", schema_ref("HealthWeights")),
             );
             Vec::new()
         }
