@@ -413,6 +413,68 @@ async fn the_first_tab_focuses_the_skip_to_content_link() -> Outcome {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Portfolio and insights
+
+#[tokio::test]
+async fn a_manager_filters_the_portfolio_and_reads_the_insights() -> Outcome {
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        support::seed_orders_and_score(&s).await;
+        sign_in(&b, &s, Manager).await?;
+        b.click("header nav a[href='/portfolio']").await?;
+        b.wait_for("#portfolio-table").await?;
+        assert_eq!(b.text_of("#portfolio-total strong").await?, "82");
+
+        // Weakest first by default; filter to one class, sorted by CLV.
+        js(
+            &b,
+            "document.querySelector('#portfolio-class').value = 'churned';
+             document.querySelector('#portfolio-sort').value = '-clv'; return true",
+        )
+        .await?;
+        b.click("#portfolio-apply").await?;
+        b.wait_for("#portfolio-class option[value='churned'][selected]")
+            .await?;
+        let classes = texts_of(&b, "#portfolio-table tbody td:nth-child(4)").await?;
+        assert!(!classes.is_empty());
+        assert!(classes.iter().all(|c| c == "Churned"), "{classes:?}");
+        assert!(path(&b).await?.starts_with("/portfolio"));
+        b.screenshot(&shot_name(&s, "portfolio")).await?;
+
+        b.click("nav.subnav a[href='/insights/segments']").await?;
+        b.wait_for("#segments-grid svg").await?;
+        let cells = js(
+            &b,
+            "return document.querySelectorAll('#segments-grid rect.chart-cell').length",
+        )
+        .await?;
+        assert_eq!(cells, json!(25));
+        b.screenshot(&shot_name(&s, "segments")).await?;
+
+        b.click("nav.subnav a[href='/insights/acquisition']")
+            .await?;
+        b.wait_for("#top-decile-table").await?;
+        assert!(exists(&b, "#dimension-cohort-table").await?);
+        assert!(exists(&b, "#acquisition-csv").await?);
+        b.screenshot(&shot_name(&s, "acquisition")).await?;
+
+        // On a phone the wide tables scroll inside their box, not the page.
+        b.set_window_size(390, 844).await?;
+        b.goto(&s.url("/insights/acquisition")).await?;
+        b.wait_for("#top-decile-table").await?;
+        assert_no_horizontal_overflow(&b, "the acquisition page").await?;
+        b.goto(&s.url("/portfolio")).await?;
+        b.wait_for("#portfolio-table").await?;
+        assert_no_horizontal_overflow(&b, "the portfolio").await?;
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Screenshots of the main pages
 
 #[tokio::test]
