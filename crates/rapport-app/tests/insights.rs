@@ -169,6 +169,8 @@ async fn portfolio_needs_attention_and_insights_agree_with_the_stored_scores() {
             .count();
         assert!(drops > 0, "four months later some health has fallen");
         assert_eq!(attention.entries.len(), drops);
+        let stored = report::of_run(&latest).unwrap();
+        assert_eq!(stored.needs_attention as usize, drops);
         assert!(
             attention
                 .entries

@@ -59,6 +59,8 @@ pub struct CustomerFacts {
     pub spend: f64,
     /// Weeks since the first purchase.
     pub tenure_weeks: f64,
+    /// Health points lost since the previous run (negative: gained); `None` when new.
+    pub health_drop: Option<f64>,
     /// Indices into `Dictionaries::values` of channel, industry, country and cohort.
     pub attributes: [u32; 4],
 }
@@ -114,6 +116,9 @@ pub struct Insights {
     pub grid: Vec<GridCell>,
     pub acquisition: Vec<Dimension>,
     pub top_decile: TopDecile,
+    /// Customers whose health fell by at least `DEFAULT_MIN_DROP` points since the previous run.
+    #[serde(default)]
+    pub needs_attention: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -442,6 +447,10 @@ pub fn summarize(customers: &[CustomerFacts], dictionaries: &Dictionaries) -> In
     ];
 
     Insights {
+        needs_attention: customers
+            .iter()
+            .filter(|c| c.health_drop.is_some_and(|d| d >= DEFAULT_MIN_DROP))
+            .count() as u64,
         customers: n,
         value_measure: if by_clv { "clv" } else { "spend" }.to_string(),
         segments: segment_stats,

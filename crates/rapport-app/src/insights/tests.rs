@@ -12,6 +12,7 @@ fn customer(segment: &str, clv: f64, channel: u32, churned: bool) -> CustomerFac
         frequency: u32::from(clv > 10.0),
         spend: clv,
         tenure_weeks: 10.0,
+        health_drop: None,
         attributes: [channel, 0, 0, 0],
     }
 }

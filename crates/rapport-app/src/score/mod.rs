@@ -238,6 +238,7 @@ pub async fn run(
             frequency: c.frequency,
             spend: c.calibration_spend,
             tenure_weeks: c.age,
+            health_drop: previous_health.map(|p| p - h.score),
             attributes: [channel, industry, country, cohort],
         });
         rows.push(vec![

@@ -111,6 +111,11 @@ pub async fn show(State(state): State<AppState>, page: Page) -> Response {
         let mut recent_q = ListQuery::new("occurred_at", 10);
         recent_q.descending = true;
         let recent = records::list(&mut tx, ImportKind::Interactions, &recent_q).await?;
+        let attention = rapport_app::insights::latest_run(&mut tx)
+            .await?
+            .as_ref()
+            .and_then(rapport_app::insights::report::of_run)
+            .map(|i| i.needs_attention);
         tx.rollback().await?;
         let interactions_90: i64 = by_channel.iter().map(|(_, n)| n).sum();
         let lang = page.lang;
@@ -130,30 +135,38 @@ pub async fn show(State(state): State<AppState>, page: Page) -> Response {
                 ..ChartOptions::default()
             },
         );
+        let mut stats = vec![
+            (
+                page.t("dashboard.parties"),
+                page.number(parties),
+                "/parties",
+            ),
+            (
+                page.t("dashboard.open_cases"),
+                page.number(open_cases),
+                "/parties",
+            ),
+            (
+                page.t("dashboard.my_open_tasks"),
+                page.number(open_tasks),
+                "/tasks",
+            ),
+            (
+                page.t("dashboard.interactions_90"),
+                page.number(interactions_90),
+                "/parties",
+            ),
+        ];
+        if let Some(n) = attention {
+            stats.push((
+                page.t("attention.title"),
+                page.number(n as i64),
+                "/attention",
+            ));
+        }
         Ok(Dashboard {
             page: &page,
-            stats: vec![
-                (
-                    page.t("dashboard.parties"),
-                    page.number(parties),
-                    "/parties",
-                ),
-                (
-                    page.t("dashboard.open_cases"),
-                    page.number(open_cases),
-                    "/parties",
-                ),
-                (
-                    page.t("dashboard.my_open_tasks"),
-                    page.number(open_tasks),
-                    "/tasks",
-                ),
-                (
-                    page.t("dashboard.interactions_90"),
-                    page.number(interactions_90),
-                    "/parties",
-                ),
-            ],
+            stats,
             tasks: tasks
                 .iter()
                 .map(|t| {
