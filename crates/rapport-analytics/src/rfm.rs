@@ -131,6 +131,25 @@ impl RfmSummary {
         CompressedRfm::from_triples(self.customers.iter().map(CustomerRfm::triple))
     }
 
+    /// The compressed form and, per customer (in the order of `customers`), the position of
+    /// its triple in [`CompressedRfm::rows`]: one sort instead of a search per customer.
+    pub fn compressed_with_positions(&self) -> (CompressedRfm, Vec<u32>) {
+        let triples: Vec<RfmTriple> = self.customers.iter().map(CustomerRfm::triple).collect();
+        let mut order: Vec<u32> = (0..triples.len() as u32).collect();
+        order.sort_unstable_by_key(|&i| triples[i as usize].key());
+        let mut positions = vec![0u32; triples.len()];
+        let mut rows: Vec<(RfmTriple, u64)> = Vec::new();
+        for &i in &order {
+            let t = triples[i as usize];
+            match rows.last_mut() {
+                Some(last) if last.0.key() == t.key() => last.1 += 1,
+                _ => rows.push((t, 1)),
+            }
+            positions[i as usize] = rows.len() as u32 - 1;
+        }
+        (CompressedRfm::group(rows), positions)
+    }
+
     /// Number of customers with at least one repeat purchase in the calibration period.
     pub fn repeat_customers(&self) -> usize {
         self.customers.iter().filter(|c| c.frequency > 0).count()
@@ -310,6 +329,20 @@ mod tests {
             })
         );
         assert_eq!(s.ignored_transactions, 1);
+    }
+
+    #[test]
+    fn positions_point_at_each_customers_triple() {
+        let log: Vec<Transaction> = (0..60u64)
+            .flat_map(|c| (0..=(c % 4)).map(move |k| tx(c, (c % 5) as i64 + 7 * k as i64, 1.0)))
+            .collect();
+        let s = summarize(&log, &options(TimeUnit::Week)).unwrap();
+        let (compressed, positions) = s.compressed_with_positions();
+        assert_eq!(compressed, s.compressed());
+        assert!(compressed.len() < s.customers.len());
+        for (c, &p) in s.customers.iter().zip(&positions) {
+            assert_eq!(compressed.position(&c.triple()), Some(p as usize));
+        }
     }
 
     #[test]

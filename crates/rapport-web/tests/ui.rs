@@ -413,7 +413,10 @@ async fn the_portfolio_and_insight_pages_show_the_latest_run() {
         assert!(html.contains("<strong>1</strong> customers"));
 
         let (_, html) = b.page(&server, "/").await;
-        assert!(html.contains("class=\"stat card\" href=\"/attention\""), "{html}");
+        assert!(
+            html.contains("class=\"stat card\" href=\"/attention\""),
+            "{html}"
+        );
         let (_, html) = b.page(&server, "/attention").await;
         assert!(
             html.contains("Nobody&#39;s health fell") || html.contains("Nobody's health fell"),

@@ -61,7 +61,7 @@ impl RfmTriple {
         self.t_cal
     }
 
-    fn key(&self) -> (u32, u64, u64) {
+    pub(crate) fn key(&self) -> (u32, u64, u64) {
         // Bit order is numeric order for non-negative floats.
         (self.x, self.t_x.to_bits(), self.t_cal.to_bits())
     }
@@ -91,7 +91,7 @@ impl CompressedRfm {
         Self::group(rows.into_iter().filter(|r| r.1 > 0).collect())
     }
 
-    fn group(mut rows: Vec<(RfmTriple, u64)>) -> Self {
+    pub(crate) fn group(mut rows: Vec<(RfmTriple, u64)>) -> Self {
         rows.sort_unstable_by_key(|r| r.0.key());
         let mut out: Vec<(RfmTriple, u64)> = Vec::with_capacity(rows.len());
         for (triple, count) in rows {

@@ -193,7 +193,7 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
             summary.excluded_late_customers
         ));
     }
-    let compressed = summary.compressed();
+    let (compressed, positions) = summary.compressed_with_positions();
     let fit_options = OptimizeOptions::default();
     let not_identified = |e| match e {
         AnalyticsError::NotIdentified(why) => ClvError::Options(format!(
@@ -236,7 +236,7 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
             discount_rate: request.discount,
         },
     )?;
-    let customers = customer_values(&summary, log, &compressed, &per_triple, spend.as_ref());
+    let customers = customer_values(&summary, log, &positions, &per_triple, spend.as_ref());
     let holdout = match holdout_end {
         Some(end) => Some(holdout_json(model, &summary, calibration_end, end)?),
         None => None,
@@ -354,16 +354,16 @@ pub(crate) fn triple_values(
 fn customer_values(
     summary: &RfmSummary,
     log: &Log,
-    compressed: &CompressedRfm,
+    positions: &[u32],
     per_triple: &[[f64; 3]],
     spend: Option<&Spend>,
 ) -> Vec<CustomerValue> {
     summary
         .customers
         .iter()
-        .filter_map(|c| {
-            let triple = c.triple();
-            let [p_alive, expected, discounted] = per_triple[compressed.position(&triple)?];
+        .zip(positions)
+        .filter_map(|(c, &position)| {
+            let [p_alive, expected, discounted] = *per_triple.get(position as usize)?;
             let per_purchase = match spend {
                 Some(s) => s
                     .model

@@ -7,7 +7,9 @@
 use std::path::Path;
 
 use rapport_analytics::Transaction;
-use rustc_hash::FxHashMap;
+/// Customer ids are keyed with foldhash: FxHash clusters ids that differ only in their last
+/// bytes ("C0000032", "C0000166"), and a million of them then probe long chains.
+type IdMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
 
 use super::ClvError;
 use crate::import::source::{Delimiter, detect_delimiter};
@@ -169,9 +171,14 @@ pub fn parse_log(
             .collect()
     });
     // Line numbers: each chunk counted its own lines from 1.
-    let mut merged: FxHashMap<&[u8], u64> = FxHashMap::default();
+    let mut merged: IdMap<&[u8], u64> = IdMap::default();
     let mut ids: Vec<&[u8]> = Vec::new();
-    let mut transactions = Vec::new();
+    let mut transactions = Vec::with_capacity(
+        parsed
+            .iter()
+            .map(|c| c.as_ref().map_or(0, |c| c.rows.len()))
+            .sum(),
+    );
     let mut lines_read = 0;
     let mut line_base = first_line_no - 1;
     for (chunk, &(_, newlines)) in parsed.into_iter().zip(&chunks) {
@@ -323,7 +330,7 @@ struct Chunk<'a> {
 }
 
 fn parse_chunk<'a>(bytes: &'a [u8], file: &str, layout: &Layout) -> Result<Chunk<'a>, ClvError> {
-    let mut local: FxHashMap<&'a [u8], u32> = FxHashMap::default();
+    let mut local: IdMap<&'a [u8], u32> = IdMap::default();
     let mut ids = Vec::new();
     let mut rows = Vec::with_capacity(bytes.len() / 24);
     let need = layout.id.max(layout.date).max(layout.amount) + 1;

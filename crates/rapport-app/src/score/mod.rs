@@ -105,7 +105,7 @@ pub async fn run(
             unit: TimeUnit::Week,
         },
     )?;
-    let compressed = summary.compressed();
+    let (compressed, positions) = summary.compressed_with_positions();
     let fit_options = OptimizeOptions::default();
     let (model, fit_json) = match BgNbd::fit(BgVariant::BgNbd, &compressed, &fit_options) {
         Ok(f) if !f.fit.converged => {
@@ -171,8 +171,9 @@ pub async fn run(
     let clvs: Vec<Option<f64>> = summary
         .customers
         .iter()
-        .map(|c| {
-            let values = per_triple.as_ref()?[compressed.position(&c.triple())?];
+        .zip(&positions)
+        .map(|(c, &position)| {
+            let values = *per_triple.as_ref()?.get(position as usize)?;
             let per_purchase = match &spend {
                 Some(s) => s
                     .model
@@ -201,7 +202,7 @@ pub async fn run(
         let party = orders.parties[c.customer as usize];
         let values = per_triple
             .as_ref()
-            .and_then(|v| compressed.position(&c.triple()).map(|p| v[p]));
+            .and_then(|v| v.get(positions[i] as usize).copied());
         let inputs = facts.health_inputs(
             party,
             values.map(|v| v[0]),
