@@ -142,24 +142,48 @@ async fn nothing_to_score_or_a_failed_fit_writes_nothing() {
         let none = score::run(&env.store, env.org, day(2025, 5, 31), now(), &|_| {}).await;
         assert!(matches!(none, Err(ScoreError::NoOrders(_))), "{none:?}");
 
-        // One customer buying every day for 27 years among 200 who bought once: the
-        // likelihood has no interior maximum for the dropout process.
-        let mut log = String::from("customer_id,ordered_at,amount\n");
-        for d in 0..10_000 {
-            let date = day(1990, 1, 1) + chrono::Duration::days(d);
-            log.push_str(&format!("HEAVY,{date},{}\n", 5 + d % 7));
-        }
-        for c in 0..200 {
-            log.push_str(&format!("C{c},2010-01-{:02},20\n", c % 28 + 1));
-        }
-        env.import(ImportKind::Orders, &log).await;
-        let failed = score::run(&env.store, env.org, day(2025, 5, 31), now(), &|_| {}).await;
+        // A run that works, then one whose fit is stopped after two iterations: the second
+        // says so with its diagnostics, writes nothing, and the first run's scores stay.
+        let no_bars = |_: &str| -> Box<dyn rapport_app::import::Progress> { Box::new(NoProgress) };
+        rapport_app::demo::generate(
+            &env.store,
+            env.org,
+            200,
+            7,
+            day(2025, 5, 31),
+            now(),
+            &no_bars,
+        )
+        .await
+        .unwrap();
+        let good = score::run(&env.store, env.org, day(2025, 5, 31), now(), &|_| {})
+            .await
+            .unwrap();
+        let stopped = rapport_analytics::OptimizeOptions {
+            max_iterations: 2,
+            ..Default::default()
+        };
+        let failed = score::run_with(
+            &env.store,
+            env.org,
+            day(2025, 5, 31),
+            now(),
+            &stopped,
+            &|_| {},
+        )
+        .await;
         let Err(e) = failed else {
             panic!("the fit converged: {failed:?}")
         };
-        assert!(e.to_string().contains("did not converge"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("did not converge after 2 iterations"),
+            "{e}"
+        );
         let mut tx = env.store.begin_read(env.org).await.unwrap();
-        assert!(tx.score_runs(10).await.unwrap().is_empty());
+        let runs = tx.score_runs(10).await.unwrap();
+        assert_eq!(runs.len(), 1);
+        assert_eq!(runs[0].id, good.run.id);
         tx.rollback().await.unwrap();
     }
 }

@@ -333,25 +333,35 @@ impl Tx {
             .collect())
     }
 
-    /// Stores a finished run (its party scores are inserted with `insert_rows`).
+    /// Stores a run (its party scores are inserted with `insert_rows`).
     pub async fn insert_score_run(&mut self, run: &ScoreRun) -> Result<()> {
-        let row = vec![
-            Value::Uuid(run.id),
-            Value::Date(run.as_of),
-            Value::Time(run.started_at),
-            Value::Time(run.finished_at),
-            Value::text(run.model.as_str()),
-            Value::opt(run.currency.clone()),
-            Value::Int(run.customers),
-            Value::Int(run.repeat_customers),
-            Value::Json(run.fit.clone()),
-            match &run.insights {
-                serde_json::Value::Null => Value::Null,
-                j => Value::Json(j.clone()),
-            },
-        ];
-        self.insert_rows(&SCORE_RUNS, &[row]).await
+        self.insert_rows(&SCORE_RUNS, &[run_row(run)]).await
     }
+
+    /// Replaces a stored run's values (its finish time and insights once its scores are in).
+    pub async fn update_score_run(&mut self, run: &ScoreRun) -> Result<()> {
+        self.update_row(&SCORE_RUNS, &run_row(run))
+            .await
+            .map(|_| ())
+    }
+}
+
+fn run_row(run: &ScoreRun) -> Row {
+    vec![
+        Value::Uuid(run.id),
+        Value::Date(run.as_of),
+        Value::Time(run.started_at),
+        Value::Time(run.finished_at),
+        Value::text(run.model.as_str()),
+        Value::opt(run.currency.clone()),
+        Value::Int(run.customers),
+        Value::Int(run.repeat_customers),
+        Value::Json(run.fit.clone()),
+        match &run.insights {
+            serde_json::Value::Null => Value::Null,
+            j => Value::Json(j.clone()),
+        },
+    ]
 }
 
 fn run_from_row(r: &Row) -> Option<ScoreRun> {

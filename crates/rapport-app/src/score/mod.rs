@@ -82,6 +82,26 @@ pub async fn run(
     now: DateTime<Utc>,
     progress: &dyn Fn(Stage),
 ) -> Result<ScoreOutcome, ScoreError> {
+    run_with(
+        store,
+        org,
+        as_of,
+        now,
+        &OptimizeOptions::default(),
+        progress,
+    )
+    .await
+}
+
+/// `run` with the optimiser's limits given (tests use them to make a fit stop early).
+pub async fn run_with(
+    store: &Store,
+    org: rapport_domain::OrgId,
+    as_of: NaiveDate,
+    now: DateTime<Utc>,
+    fit_options: &OptimizeOptions,
+    progress: &dyn Fn(Stage),
+) -> Result<ScoreOutcome, ScoreError> {
     let started_at = now;
     let before = end_of(as_of);
     let as_of_day = day_number(as_of);
@@ -106,8 +126,7 @@ pub async fn run(
         },
     )?;
     let (compressed, positions) = summary.compressed_with_positions();
-    let fit_options = OptimizeOptions::default();
-    let (model, fit_json) = match BgNbd::fit(BgVariant::BgNbd, &compressed, &fit_options) {
+    let (model, fit_json) = match BgNbd::fit(BgVariant::BgNbd, &compressed, fit_options) {
         Ok(f) if !f.fit.converged => {
             read.rollback().await?;
             return Err(ScoreError::NotConverged {
@@ -129,7 +148,7 @@ pub async fn run(
         Err(e) => return Err(e.into()),
     };
     let spend: Option<Spend> = match model {
-        Some(_) => fit_spend(&summary, &fit_options, &mut notes),
+        Some(_) => fit_spend(&summary, fit_options, &mut notes),
         None => None,
     };
     let weekly_discount = (1.0 + YEARLY_DISCOUNT).powf(1.0 / 52.0) - 1.0;
@@ -187,7 +206,38 @@ pub async fn run(
     let percentiles = percentile_ranks(&clvs);
     let rules = ClassRules::default();
     let run_id = Uuid::now_v7();
-    let mut rows = Vec::with_capacity(summary.customers.len());
+    let mut fit_json = serde_json::json!({
+        "model": "bg-nbd",
+        "time_unit": "week",
+        "purchase_model": fit_json,
+        "spend_model": spend.as_ref().map(|s| json::fit(&s.fit, &["p", "q", "gamma"])),
+        "expected_purchases_days": EXPECTED_PURCHASES_DAYS,
+        "clv_weeks": CLV_WEEKS,
+        "yearly_discount": YEARLY_DISCOUNT,
+        "notes": notes,
+    });
+    if let Some(obj) = fit_json.as_object_mut() {
+        obj.insert("weights".into(), json::weights(&weights));
+    }
+    let mut run = ScoreRun {
+        id: run_id,
+        as_of,
+        started_at,
+        finished_at: Utc::now(),
+        model: "bg-nbd".into(),
+        currency: orders.currency.clone(),
+        customers: summary.customers.len() as i64,
+        repeat_customers: summary.repeat_customers() as i64,
+        fit: fit_json,
+        insights: serde_json::Value::Null,
+    };
+    // Scores are written as they are made, a chunk at a time, inside one transaction: a
+    // million customers' rows with their explanations would not fit in memory at once.
+    let total = summary.customers.len();
+    let mut tx = store.begin(org).await?;
+    tx.insert_score_run(&run).await?;
+    let mut written = 0;
+    let mut rows = Vec::with_capacity(WRITE_CHUNK);
     let mut customers = Vec::with_capacity(summary.customers.len());
     let unknown = [
         dictionaries.intern(0, UNKNOWN),
@@ -262,43 +312,18 @@ pub async fn run(
             Value::text(class.class.code()),
             Value::Json(json::reasons(&class.reasons)),
         ]);
+        if rows.len() == WRITE_CHUNK || i + 1 == total {
+            tx.insert_rows(&PARTY_SCORES, &rows).await?;
+            written += rows.len();
+            rows.clear();
+            progress(Stage::Write { written, total });
+        }
     }
+    run.finished_at = Utc::now();
+    run.insights =
+        serde_json::to_value(insights::summarize(&customers, &dictionaries)).unwrap_or_default();
+    tx.update_score_run(&run).await?;
 
-    let mut fit_json = serde_json::json!({
-        "model": "bg-nbd",
-        "time_unit": "week",
-        "purchase_model": fit_json,
-        "spend_model": spend.as_ref().map(|s| json::fit(&s.fit, &["p", "q", "gamma"])),
-        "expected_purchases_days": EXPECTED_PURCHASES_DAYS,
-        "clv_weeks": CLV_WEEKS,
-        "yearly_discount": YEARLY_DISCOUNT,
-        "notes": notes,
-    });
-    if let Some(obj) = fit_json.as_object_mut() {
-        obj.insert("weights".into(), json::weights(&weights));
-    }
-    let run = ScoreRun {
-        id: run_id,
-        as_of,
-        started_at,
-        finished_at: Utc::now(),
-        model: "bg-nbd".into(),
-        currency: orders.currency.clone(),
-        customers: summary.customers.len() as i64,
-        repeat_customers: summary.repeat_customers() as i64,
-        fit: fit_json,
-        insights: serde_json::to_value(insights::summarize(&customers, &dictionaries))
-            .unwrap_or_default(),
-    };
-    let total = rows.len();
-    let mut tx = store.begin(org).await?;
-    tx.insert_score_run(&run).await?;
-    let mut written = 0;
-    for chunk in rows.chunks(WRITE_CHUNK) {
-        tx.insert_rows(&PARTY_SCORES, chunk).await?;
-        written += chunk.len();
-        progress(Stage::Write { written, total });
-    }
     tx.audit(&[AuditEntry {
         id: AuditId(Uuid::now_v7()),
         at: run.finished_at,
