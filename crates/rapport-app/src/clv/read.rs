@@ -7,9 +7,37 @@
 use std::path::Path;
 
 use rapport_analytics::Transaction;
-/// Customer ids are keyed with foldhash: FxHash clusters ids that differ only in their last
-/// bytes ("C0000032", "C0000166"), and a million of them then probe long chains.
 type IdMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// Numbers customer ids in the order they first appear. Ids of up to 16 bytes (nearly all) are
+/// keyed by value, so a lookup compares two integers instead of reading the id back from the
+/// file at a random place; longer ids are keyed by their bytes.
+#[derive(Default)]
+struct Numbering<'a> {
+    short: IdMap<(u128, u8), u32>,
+    long: IdMap<&'a [u8], u32>,
+    ids: Vec<&'a [u8]>,
+}
+
+impl<'a> Numbering<'a> {
+    fn number(&mut self, id: &'a [u8]) -> u32 {
+        let next = self.ids.len() as u32;
+        let n = if id.len() <= 16 {
+            let mut bytes = [0u8; 16];
+            bytes[..id.len()].copy_from_slice(id);
+            *self
+                .short
+                .entry((u128::from_le_bytes(bytes), id.len() as u8))
+                .or_insert(next)
+        } else {
+            *self.long.entry(id).or_insert(next)
+        };
+        if n == next {
+            self.ids.push(id);
+        }
+        n
+    }
+}
 
 use super::ClvError;
 use crate::import::source::{Delimiter, detect_delimiter};
@@ -171,8 +199,7 @@ pub fn parse_log(
             .collect()
     });
     // Line numbers: each chunk counted its own lines from 1.
-    let mut merged: IdMap<&[u8], u64> = IdMap::default();
-    let mut ids: Vec<&[u8]> = Vec::new();
+    let mut merged = Numbering::default();
     let mut transactions = Vec::with_capacity(
         parsed
             .iter()
@@ -186,12 +213,7 @@ pub fn parse_log(
         let global: Vec<u64> = chunk
             .ids
             .iter()
-            .map(|id| {
-                *merged.entry(id).or_insert_with(|| {
-                    ids.push(id);
-                    ids.len() as u64 - 1
-                })
-            })
+            .map(|id| u64::from(merged.number(id)))
             .collect();
         transactions.extend(chunk.rows.iter().map(|&(local, day, amount)| Transaction {
             customer: global[local as usize],
@@ -203,7 +225,8 @@ pub fn parse_log(
     }
     Ok(Log {
         transactions,
-        ids: ids
+        ids: merged
+            .ids
             .into_iter()
             .map(|id| String::from_utf8_lossy(id).into_owned())
             .collect(),
@@ -330,8 +353,7 @@ struct Chunk<'a> {
 }
 
 fn parse_chunk<'a>(bytes: &'a [u8], file: &str, layout: &Layout) -> Result<Chunk<'a>, ClvError> {
-    let mut local: IdMap<&'a [u8], u32> = IdMap::default();
-    let mut ids = Vec::new();
+    let mut local = Numbering::default();
     let mut rows = Vec::with_capacity(bytes.len() / 24);
     let need = layout.id.max(layout.date).max(layout.amount) + 1;
     let mut at: [&[u8]; 3] = [&[]; 3];
@@ -396,14 +418,13 @@ fn parse_chunk<'a>(bytes: &'a [u8], file: &str, layout: &Layout) -> Result<Chunk
                     ),
                 )
             })?;
-        let n = ids.len() as u32;
-        let customer = *local.entry(id).or_insert_with(|| {
-            ids.push(id);
-            n
-        });
+        let customer = local.number(id);
         rows.push((customer, day, amount));
     }
-    Ok(Chunk { rows, ids })
+    Ok(Chunk {
+        rows,
+        ids: local.ids,
+    })
 }
 
 /// Splits `bytes` into about `parts` pieces ending at line ends, each with how many line ends
@@ -512,6 +533,23 @@ mod tests {
             log.transactions[0].day,
             rapport_analytics::day_number(1997, 1, 1).unwrap()
         );
+    }
+
+    #[test]
+    fn ids_short_and_long_are_numbered_once_each() {
+        let ids: [&[u8]; 7] = [
+            b"C1",
+            b"C1\0",
+            b"0123456789abcdef",
+            b"0123456789abcdefX",
+            b"0123456789abcdefY",
+            b"C1",
+            b"0123456789abcdefX",
+        ];
+        let mut n = Numbering::default();
+        let numbers: Vec<u32> = ids.iter().map(|id| n.number(id)).collect();
+        assert_eq!(numbers, [0, 1, 2, 3, 4, 0, 3]);
+        assert_eq!(n.ids, ids[..5].to_vec());
     }
 
     #[test]
