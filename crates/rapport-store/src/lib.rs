@@ -209,6 +209,9 @@ impl Store {
     /// connection of its own that does not check foreign keys row by row.
     pub async fn begin_bulk(&self, org: OrgId) -> Result<Tx> {
         let turn = self.writer_turn().await;
+        if let Some(lookups) = &self.lookups {
+            lookups.close_idle();
+        }
         let mut tx = Tx::begin_bulk(&self.pool, org).await?;
         tx.turn = turn;
         Ok(tx)

@@ -55,6 +55,14 @@ impl LookupPool {
         }))
     }
 
+    /// Closes the idle connections (a bulk load switches the journal mode, which needs the
+    /// database to itself); connections lent out stay open.
+    pub(crate) fn close_idle(&self) {
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.clear();
+        }
+    }
+
     /// A connection inside a fresh read transaction; it goes back to the pool when dropped.
     pub(crate) fn lend(self: &Arc<Self>) -> Result<Lent> {
         let idle = self.idle.lock().ok().and_then(|mut idle| idle.pop());
