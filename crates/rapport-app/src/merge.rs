@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rapport_domain::duplicates::{DuplicateCandidate, DuplicateInput, find_duplicates};
 use rapport_domain::{AuditEntry, AuditId, OrgId, UserId};
-use rapport_store::schema::{PARTIES, PARTY_ALIASES, PARTY_LINKS, PARTY_REFERENCES};
+use rapport_store::schema::{PARTIES, PARTY_ALIASES, PARTY_LINKS, PARTY_REFERENCES, PARTY_SCORES};
 use rapport_store::{Row, Store, StoreError, Value};
 use uuid::Uuid;
 
@@ -100,6 +100,8 @@ pub struct MergeReport {
     pub moved: Vec<(String, u64)>,
     /// Fields of the kept party filled from the other.
     pub filled: Vec<String>,
+    /// Score rows of the merged-away party removed (the next score run scores the merge).
+    pub dropped_scores: u64,
 }
 
 /// Finds a party by id or external id.
@@ -223,6 +225,12 @@ pub async fn merge(
         merged[PARTIES.col("updated_at")] = Value::Time(now);
         tx.update_row(&PARTIES, &merged).await?;
     }
+    // The merged-away party's scores describe a customer that no longer stands alone (and
+    // would collide with the kept party's in runs that scored both): they go; the next score
+    // run scores the merged customer.
+    report.dropped_scores = tx
+        .delete_where(&PARTY_SCORES, "party_id", &Value::Uuid(other_id))
+        .await?;
     tx.delete_where(&PARTIES, "id", &Value::Uuid(other_id))
         .await?;
     tx.insert_rows(

@@ -169,8 +169,8 @@ async fn portfolio_needs_attention_and_insights_agree_with_the_stored_scores() {
             .count();
         assert!(drops > 0, "four months later some health has fallen");
         assert_eq!(attention.entries.len(), drops);
-        let stored = report::of_run(&latest).unwrap();
-        assert_eq!(stored.needs_attention as usize, drops);
+        let insights_now = report::of_run(&latest).unwrap();
+        assert_eq!(insights_now.needs_attention as usize, drops);
         assert!(
             attention
                 .entries
@@ -231,6 +231,15 @@ async fn portfolio_needs_attention_and_insights_agree_with_the_stored_scores() {
             text.contains("By channel:") && text.contains("Top decile"),
             "{text}"
         );
+
+        // Two scored customers merge: the merged-away one's scores go with it.
+        let (keep, other) = (&seen[0].row.external_id, &seen[1].row.external_id);
+        let merged =
+            rapport_app::merge::merge(&env.store, env.org, keep, other, None, "test", now())
+                .await
+                .unwrap();
+        assert!(merged.dropped_scores >= 1, "{merged:?}");
+        assert_eq!(stored(&env, second.run.id).await.len(), after.len() - 1);
     }
 }
 

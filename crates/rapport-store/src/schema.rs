@@ -510,7 +510,7 @@ pub static PARTY_SCORES: Table = Table {
     natural_key: None,
     indexes: &[
         ix("party_scores_party", "org_id, party_id, run_id"),
-        ix("party_scores_health", "org_id, run_id, health"),
+        ix("party_scores_health", "org_id, run_id, health, party_id"),
     ],
     foreign_keys: &[],
 };

@@ -42,4 +42,4 @@ CREATE TABLE party_scores (
     FOREIGN KEY (org_id, party_id) REFERENCES parties (org_id, id)
 );
 CREATE INDEX party_scores_party ON party_scores (org_id, party_id, run_id);
-CREATE INDEX party_scores_health ON party_scores (org_id, run_id, health);
+CREATE INDEX party_scores_health ON party_scores (org_id, run_id, health, party_id);
