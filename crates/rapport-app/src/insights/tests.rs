@@ -162,3 +162,11 @@ fn insights_survive_their_json() {
     assert!(csv.contains("\nchannel,referral,1,"));
     assert!(csv.contains("\nindustry,(unknown),1,"));
 }
+
+#[test]
+fn every_segment_has_its_place_in_the_overview() {
+    for (i, s) in rapport_analytics::Segment::ALL.iter().enumerate() {
+        let code = crate::score::segment_code(*s);
+        assert_eq!(segment_index(code), Some(i as u8), "{code}");
+    }
+}

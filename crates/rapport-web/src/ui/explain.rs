@@ -22,19 +22,7 @@ use super::locale::{Lang, format_decimal, format_int, format_percent};
 static SOURCE: &str = include_str!("explain.tsv");
 
 /// The stable codes of the 11 RFM segments, best first.
-pub const SEGMENT_CODES: [&str; 11] = [
-    "champions",
-    "loyal",
-    "potential_loyalist",
-    "new",
-    "promising",
-    "need_attention",
-    "about_to_sleep",
-    "at_risk",
-    "cant_lose_them",
-    "hibernating",
-    "lost",
-];
+pub use rapport_app::insights::SEGMENTS as SEGMENT_CODES;
 
 /// What a missing or non-finite number shows as (an en dash).
 const NO_VALUE: &str = "–";

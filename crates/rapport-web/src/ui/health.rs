@@ -155,12 +155,14 @@ fn reasons(lang: Lang, v: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn decimal(lang: Lang, v: f64, digits: u32) -> String {
+/// `v` with `digits` decimals, as the reader writes numbers.
+pub(super) fn decimal(lang: Lang, v: f64, digits: u32) -> String {
     let scale = 10f64.powi(digits as i32);
     locale::format_decimal(lang, (v * scale).round() as i64, digits)
 }
 
-fn money(lang: Lang, v: f64, currency: &str) -> String {
+/// An amount in major units of `currency`, as the reader writes money.
+pub(super) fn money(lang: Lang, v: f64, currency: &str) -> String {
     let digits = rapport_domain::Currency::parse(currency).map_or(2, |c| c.minor_digits());
     let minor = (v * 10f64.powi(digits as i32)).round() as i64;
     locale::format_money(lang, minor, currency, digits)

@@ -13,6 +13,7 @@ use rapport_app::insights::{
 use rapport_store::{PortfolioSort, ScoreRun};
 
 use super::chart::{ChartOptions, Series, bar_chart, heatmap};
+use super::health::decimal;
 use super::locale::{self, Lang};
 use super::page::{Page, render};
 use super::{encode_path, explain, failure, form, message};
@@ -664,18 +665,10 @@ fn band(health: f64) -> &'static str {
     }
 }
 
-fn decimal(lang: Lang, v: f64, digits: u32) -> String {
-    let scale = 10f64.powi(digits as i32);
-    locale::format_decimal(lang, (v * scale).round() as i64, digits)
-}
-
+/// Money in the run's currency, or a plain number when the run has none.
 fn money(lang: Lang, v: f64, currency: Option<&str>) -> String {
     match currency {
-        Some(c) => {
-            let digits = rapport_domain::Currency::parse(c).map_or(2, |c| c.minor_digits());
-            let minor = (v * 10f64.powi(digits as i32)).round() as i64;
-            locale::format_money(lang, minor, c, digits)
-        }
+        Some(c) => super::health::money(lang, v, c),
         None => decimal(lang, v, 2),
     }
 }
