@@ -15,6 +15,7 @@ pub mod locale;
 mod page;
 mod parties;
 mod party;
+mod portfolio;
 mod scoring;
 mod session;
 mod settings;
@@ -54,13 +55,13 @@ pub fn declare(routes: Routes) -> Routes {
             "/portfolio",
             read,
             "Portfolio of the latest score run",
-            insights::portfolio,
+            portfolio::portfolio,
         )
         .get(
             "/attention",
             read,
             "Customers whose health fell since the previous run",
-            insights::attention,
+            portfolio::attention,
         )
         .get(
             "/insights/segments",
