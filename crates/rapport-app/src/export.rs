@@ -297,7 +297,17 @@ fn simple(kind: ImportKind, table: &Table, r: &Row, n: &Names) -> Vec<String> {
             c("cancellation_reason"),
             c("cancellation_note"),
         ],
-        ImportKind::CancellationReasons => vec![c("code"), c("label"), c("category"), c("remedy")],
+        ImportKind::CancellationReasons => vec![
+            c("code"),
+            c("label"),
+            c("category"),
+            c("remedy"),
+            c("label_de"),
+            c("label_fr"),
+            c("label_el"),
+            n.user(get(table, r, "remedy_owner_id")),
+            c("remedy_status"),
+        ],
         ImportKind::Surveys => vec![
             c("external_id"),
             n.party(get(table, r, "party_id")),

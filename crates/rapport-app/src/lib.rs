@@ -10,6 +10,7 @@ pub mod insights;
 pub mod merge;
 pub mod party360;
 pub mod records;
+pub mod retention;
 pub mod score;
 pub mod settings;
 pub mod signin;

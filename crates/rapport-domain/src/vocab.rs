@@ -150,6 +150,17 @@ vocab!(
 );
 
 vocab!(
+    /// How far the remedy for a cancellation reason has come.
+    RemedyStatus {
+        Open = "open",
+        Planned = "planned",
+        InProgress = "in_progress" | "in progress" | "doing",
+        Done = "done" | "implemented",
+        Rejected = "rejected" | "wont_fix",
+    }
+);
+
+vocab!(
     /// The survey instrument a response answers.
     SurveyKind {
         Nps = "nps",

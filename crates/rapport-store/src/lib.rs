@@ -12,6 +12,7 @@ mod migrate;
 mod portfolio;
 pub mod query;
 mod records;
+mod retention;
 pub mod schema;
 mod scoring;
 mod settings;
@@ -34,6 +35,9 @@ pub use migrate::latest_version as schema_version;
 pub use portfolio::{PortfolioQuery, PortfolioRow, PortfolioSort};
 pub use query::{Filter, ListQuery, Op, Search};
 pub use records::{NewUser, OrderSummary, PartyBrief};
+pub use retention::{
+    EndedContract, EndedQuery, ReasonCustomers, ReasonTotal, SignedContract, UncontactedContract,
+};
 pub use schema::{Column, Index, Table};
 pub use scoring::{ContractFacts, InteractionFacts, ScoreRun, SurveyFact};
 pub use tx::Tx;

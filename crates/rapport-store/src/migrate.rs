@@ -33,6 +33,11 @@ static SQLITE: &[Migration] = &[
         name: "settings",
         sql: include_str!("../migrations/sqlite/0004_settings.sql"),
     },
+    Migration {
+        version: 5,
+        name: "retention",
+        sql: include_str!("../migrations/sqlite/0005_retention.sql"),
+    },
 ];
 
 static POSTGRES: &[Migration] = &[
@@ -55,6 +60,11 @@ static POSTGRES: &[Migration] = &[
         version: 4,
         name: "settings",
         sql: include_str!("../migrations/postgres/0004_settings.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "retention",
+        sql: include_str!("../migrations/postgres/0005_retention.sql"),
     },
 ];
 

@@ -306,6 +306,11 @@ pub static CANCELLATION_REASONS: Table = Table {
         c("label", Text),
         c("category", Text),
         n("remedy", Text),
+        n("label_de", Text),
+        n("label_fr", Text),
+        n("label_el", Text),
+        n("remedy_owner_id", Uuid),
+        c("remedy_status", Text),
     ],
     key: &["code"],
     natural_key: Some("code"),
@@ -337,6 +342,11 @@ pub static CONTRACTS: Table = Table {
     indexes: &[
         uq("contracts_external_id", "org_id, external_id"),
         ix("contracts_party", "org_id, party_id"),
+        ix(
+            "contracts_ended",
+            "org_id, cancelled_at, cancellation_reason, status, value_minor, currency, party_id, product_id",
+        ),
+        ix("contracts_signed", "org_id, signed_at"),
     ],
     foreign_keys: &[],
 };

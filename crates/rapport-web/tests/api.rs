@@ -31,6 +31,8 @@ mod lists;
 mod parties;
 #[path = "api/regressions.rs"]
 mod regressions;
+#[path = "api/retention.rs"]
+mod retention;
 #[path = "api/scores.rs"]
 mod scores;
 #[path = "api/tokens.rs"]

@@ -393,6 +393,14 @@ static REASONS: &[Field] = &[
     req("label", &["name", "description"]),
     req("category", &["group", "type"]),
     f("remedy", &["fix", "countermeasure"]),
+    f("label_de", &["labelgerman", "bezeichnung"]),
+    f("label_fr", &["labelfrench", "libelle"]),
+    f("label_el", &["labelgreek"]),
+    f(
+        "remedy_owner_email",
+        &["remedyowner", "owner", "owneremail"],
+    ),
+    f("remedy_status", &["status", "remedystate"]),
 ];
 
 static SURVEYS: &[Field] = &[

@@ -7,7 +7,7 @@ use rapport_app::import::ImportKind;
 use rapport_app::records::StoredRecord;
 use rapport_domain::{
     CaseSeverity, CaseStatus, ContractStatus, Direction, InteractionChannel, LifecycleStatus,
-    PartyKind, ReasonCategory, SurveyKind, TaskStatus,
+    PartyKind, ReasonCategory, RemedyStatus, SurveyKind, TaskStatus,
 };
 use serde_json::{Map, Value, json};
 
@@ -45,7 +45,9 @@ pub fn json_type(kind: ImportKind, field: &str) -> JsonType {
     use ImportKind as K;
     use JsonType::*;
     match (kind, field) {
-        (_, "email" | "owner_email" | "user_email" | "assignee_email") => Email,
+        (_, "email" | "owner_email" | "user_email" | "assignee_email" | "remedy_owner_email") => {
+            Email
+        }
         (_, "sentiment" | "score" | "quantity" | "line") => Integer,
         (_, "list_price" | "value" | "amount") => Decimal,
         (_, "acquired_on" | "due_on") => Date,
@@ -58,6 +60,7 @@ pub fn json_type(kind: ImportKind, field: &str) -> JsonType {
         (K::Interactions, "direction") => Code(codes!(Direction)),
         (K::Contracts, "status") => Code(codes!(ContractStatus)),
         (K::CancellationReasons, "category") => Code(codes!(ReasonCategory)),
+        (K::CancellationReasons, "remedy_status") => Code(codes!(RemedyStatus)),
         (K::Surveys, "kind") => Code(codes!(SurveyKind)),
         (K::Cases, "severity") => Code(codes!(CaseSeverity)),
         (K::Cases, "status") => Code(codes!(CaseStatus)),

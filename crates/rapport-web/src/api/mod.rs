@@ -11,6 +11,7 @@ pub mod kinds;
 pub mod openapi;
 pub mod party;
 pub mod records;
+pub mod retention;
 pub mod settings;
 
 use axum::Extension;
@@ -42,6 +43,10 @@ pub fn declare(routes: Routes) -> Routes {
         .get("/api/v1/insights/needs-attention", Need::Can(Action::Read), "Customers whose health fell most since the previous score run, the most valuable first", insights::needs_attention)
         .get("/api/v1/insights/segments", Need::Can(Action::Read), "The segment overview of the latest score run, with the RFM recency x frequency grid", insights::segments)
         .get("/api/v1/insights/acquisition", Need::Can(Action::Read), "Acquisition insights: counts, retention and CLV by channel, segment, industry, country and cohort, and the top-decile profile", insights::acquisition)
+        .get("/api/v1/retention/top-reasons", Need::Can(Action::Read), "The top ten cancellation reasons of a period (default: the last 365 days) and slice: count, share, cumulative share, revenue lost, CLV at stake, previous period", retention::top_reasons)
+        .get("/api/v1/retention/top-reasons/{code}/contracts", Need::Can(Action::Read), "The contracts ended for one reason in the period and slice, the most valuable first", retention::reason_contracts)
+        .get("/api/v1/retention/remorse", Need::Can(Action::Read), "Buyer's remorse: withdrawal rates of the contracts signed in a period by signing-to-delivery gap, product and acquisition channel", retention::remorse)
+        .get("/api/v1/retention/call-today", Need::Can(Action::Read), "Contracts inside their withdrawal period with no contact since signing, the nearest deadline first", retention::call_today)
         .get("/api/v1/settings/health-weights", Need::Can(Action::Read), "The health score weights (the defaults until an admin sets them)", settings::get)
         .put("/api/v1/settings/health-weights", Need::Can(Action::ManageSettings), "Set the health score weights (relative, from the next score run)", settings::put)
         .delete("/api/v1/settings/health-weights", Need::Can(Action::ManageSettings), "Back to the default health score weights", settings::delete)

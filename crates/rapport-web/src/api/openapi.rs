@@ -14,6 +14,7 @@ use crate::routes::{Need, RouteInfo, table};
 
 mod insights;
 mod party;
+mod retention;
 
 pub async fn document() -> Response {
     let mut resp = axum::Json(build(&table())).into_response();
@@ -283,6 +284,7 @@ fn schemas() -> Map<String, Value> {
     s.insert("AuditPage".into(), list_of("AuditEntry"));
     party::insert_schemas(&mut s);
     insights::insert_schemas(&mut s);
+    retention::insert_schemas(&mut s);
     s
 }
 
@@ -434,6 +436,9 @@ fn operation(r: &RouteInfo) -> Value {
         }
         _ => other_operation(r, &mut op, &mut responses),
     }
+    if let Some(Value::Array(more)) = op.remove("parameters") {
+        params.extend(more);
+    }
     if !params.is_empty() {
         op.insert("parameters".into(), Value::Array(params));
     }
@@ -458,6 +463,9 @@ fn operation(r: &RouteInfo) -> Value {
 
 fn other_operation(r: &RouteInfo, op: &mut Map<String, Value>, responses: &mut Map<String, Value>) {
     if insights::operation(r.method.as_str(), r.path, op, responses) {
+        return;
+    }
+    if retention::operation(r.path, op, responses) {
         return;
     }
     let ok = |name: &str| json_response("OK", schema_ref(name));

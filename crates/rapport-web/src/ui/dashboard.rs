@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{Duration, Utc};
 use rapport_app::import::ImportKind;
+use rapport_app::records::RecordError;
 use rapport_app::records::{self, StoredRecord};
 use rapport_store::schema::{CASES, INTERACTIONS, PARTIES, TASKS};
 use rapport_store::{Filter, ListQuery, Op, Value};
@@ -32,6 +33,9 @@ pub struct Recent {
     pub subject: String,
     pub user: String,
 }
+
+/// The dashboard counts the call list up to this many.
+const CALL_CAP: usize = 1000;
 
 #[derive(Template)]
 #[template(path = "dashboard.html")]
@@ -78,125 +82,143 @@ pub async fn my_tasks(
 }
 
 pub async fn show(State(state): State<AppState>, page: Page) -> Response {
-    let result: Result<Dashboard, rapport_store::StoreError> = async {
-        let mut tx = state.store.begin_read(state.org).await?;
-        let parties = tx.count(&PARTIES).await?;
-        let open_cases: i64 = tx
-            .count_by(&CASES, "status", &[])
-            .await?
-            .iter()
-            .filter(|(s, _)| s == "open" || s == "in_progress")
-            .map(|(_, n)| n)
-            .sum();
-        let tasks = my_tasks(&mut tx, &page, 10).await?;
-        let open_tasks = {
-            let mut q = vec![Filter::eq("status", Value::text("open"))];
-            if let Some(u) = &page.user {
-                q.push(Filter::eq("assignee_id", Value::Uuid(u.id.as_uuid())));
-            }
-            tx.count_by(&TASKS, "status", &q)
+    let result: Result<Dashboard, rapport_store::StoreError> =
+        async {
+            let mut tx = state.store.begin_read(state.org).await?;
+            let parties = tx.count(&PARTIES).await?;
+            let open_cases: i64 = tx
+                .count_by(&CASES, "status", &[])
                 .await?
                 .iter()
+                .filter(|(s, _)| s == "open" || s == "in_progress")
                 .map(|(_, n)| n)
-                .sum::<i64>()
-        };
-        let since = Filter {
-            column: "occurred_at",
-            op: Op::Gte,
-            value: Value::Time(Utc::now() - Duration::days(90)),
-        };
-        let by_channel = tx
-            .count_by(&INTERACTIONS, "channel", std::slice::from_ref(&since))
-            .await?;
-        let mut recent_q = ListQuery::new("occurred_at", 10);
-        recent_q.descending = true;
-        let recent = records::list(&mut tx, ImportKind::Interactions, &recent_q).await?;
-        let attention = rapport_app::insights::latest_run(&mut tx)
-            .await?
-            .as_ref()
-            .and_then(rapport_app::insights::report::of_run)
-            .map(|i| i.needs_attention);
-        tx.rollback().await?;
-        let interactions_90: i64 = by_channel.iter().map(|(_, n)| n).sum();
-        let lang = page.lang;
-        let chart = bar_chart(
-            page.t("dashboard.by_channel"),
-            &Series::new(
-                page.t("dashboard.interactions"),
-                by_channel
+                .sum();
+            let tasks = my_tasks(&mut tx, &page, 10).await?;
+            let open_tasks = {
+                let mut q = vec![Filter::eq("status", Value::text("open"))];
+                if let Some(u) = &page.user {
+                    q.push(Filter::eq("assignee_id", Value::Uuid(u.id.as_uuid())));
+                }
+                tx.count_by(&TASKS, "status", &q)
+                    .await?
                     .iter()
-                    .map(|(c, n)| (page.code("channel", c), *n as f64))
-                    .collect(),
-            ),
-            &ChartOptions {
-                id: "by-channel".into(),
-                empty_text: page.t("party.no_touchpoints").into(),
-                value_format: Box::new(move |v| locale::format_int(lang, v.round() as i64)),
-                ..ChartOptions::default()
-            },
-        );
-        let mut stats = vec![
-            (
-                page.t("dashboard.parties"),
-                page.number(parties),
-                "/parties",
-            ),
-            (
-                page.t("dashboard.open_cases"),
-                page.number(open_cases),
-                "/parties",
-            ),
-            (
-                page.t("dashboard.my_open_tasks"),
-                page.number(open_tasks),
-                "/tasks",
-            ),
-            (
-                page.t("dashboard.interactions_90"),
-                page.number(interactions_90),
-                "/parties",
-            ),
-        ];
-        if let Some(n) = attention {
+                    .map(|(_, n)| n)
+                    .sum::<i64>()
+            };
+            let since = Filter {
+                column: "occurred_at",
+                op: Op::Gte,
+                value: Value::Time(Utc::now() - Duration::days(90)),
+            };
+            let by_channel = tx
+                .count_by(&INTERACTIONS, "channel", std::slice::from_ref(&since))
+                .await?;
+            let mut recent_q = ListQuery::new("occurred_at", 10);
+            recent_q.descending = true;
+            let recent = records::list(&mut tx, ImportKind::Interactions, &recent_q).await?;
+            let attention = rapport_app::insights::latest_run(&mut tx)
+                .await?
+                .as_ref()
+                .and_then(rapport_app::insights::report::of_run)
+                .map(|i| i.needs_attention);
+            let to_call =
+                match rapport_app::retention::call_today(&mut tx, Utc::now(), None, 0, CALL_CAP)
+                    .await
+                {
+                    Ok(rows) => rows.len(),
+                    Err(RecordError::Store(e)) => return Err(e),
+                    Err(_) => 0,
+                };
+            tx.rollback().await?;
+            let interactions_90: i64 = by_channel.iter().map(|(_, n)| n).sum();
+            let lang = page.lang;
+            let chart = bar_chart(
+                page.t("dashboard.by_channel"),
+                &Series::new(
+                    page.t("dashboard.interactions"),
+                    by_channel
+                        .iter()
+                        .map(|(c, n)| (page.code("channel", c), *n as f64))
+                        .collect(),
+                ),
+                &ChartOptions {
+                    id: "by-channel".into(),
+                    empty_text: page.t("party.no_touchpoints").into(),
+                    value_format: Box::new(move |v| locale::format_int(lang, v.round() as i64)),
+                    ..ChartOptions::default()
+                },
+            );
+            let mut stats = vec![
+                (
+                    page.t("dashboard.parties"),
+                    page.number(parties),
+                    "/parties",
+                ),
+                (
+                    page.t("dashboard.open_cases"),
+                    page.number(open_cases),
+                    "/parties",
+                ),
+                (
+                    page.t("dashboard.my_open_tasks"),
+                    page.number(open_tasks),
+                    "/tasks",
+                ),
+                (
+                    page.t("dashboard.interactions_90"),
+                    page.number(interactions_90),
+                    "/parties",
+                ),
+            ];
             stats.push((
-                page.t("attention.title"),
-                page.number(n as i64),
-                "/attention",
+                page.t("retention.calls_title"),
+                if to_call >= CALL_CAP {
+                    format!("{}+", page.number(CALL_CAP as i64))
+                } else {
+                    page.number(to_call as i64)
+                },
+                "/retention/calls",
             ));
+            if let Some(n) = attention {
+                stats.push((
+                    page.t("attention.title"),
+                    page.number(n as i64),
+                    "/attention",
+                ));
+            }
+            Ok(Dashboard {
+                page: &page,
+                stats,
+                tasks: tasks
+                    .iter()
+                    .map(|t| {
+                        let g = |f: &str| field(ImportKind::Tasks, t, f);
+                        TaskRow {
+                            title: g("title"),
+                            party_path: encode_path(&g("party_external_id")),
+                            party: g("party_external_id"),
+                            due: g("due_on"),
+                        }
+                    })
+                    .collect(),
+                recent: recent
+                    .iter()
+                    .map(|(_, r)| {
+                        let g = |f: &str| field(ImportKind::Interactions, r, f);
+                        Recent {
+                            when: g("occurred_at"),
+                            party_path: encode_path(&g("party_external_id")),
+                            party: g("party_external_id"),
+                            channel: g("channel"),
+                            subject: g("subject"),
+                            user: g("user_email"),
+                        }
+                    })
+                    .collect(),
+                chart,
+            })
         }
-        Ok(Dashboard {
-            page: &page,
-            stats,
-            tasks: tasks
-                .iter()
-                .map(|t| {
-                    let g = |f: &str| field(ImportKind::Tasks, t, f);
-                    TaskRow {
-                        title: g("title"),
-                        party_path: encode_path(&g("party_external_id")),
-                        party: g("party_external_id"),
-                        due: g("due_on"),
-                    }
-                })
-                .collect(),
-            recent: recent
-                .iter()
-                .map(|(_, r)| {
-                    let g = |f: &str| field(ImportKind::Interactions, r, f);
-                    Recent {
-                        when: g("occurred_at"),
-                        party_path: encode_path(&g("party_external_id")),
-                        party: g("party_external_id"),
-                        channel: g("channel"),
-                        subject: g("subject"),
-                        user: g("user_email"),
-                    }
-                })
-                .collect(),
-            chart,
-        })
-    }
-    .await;
+        .await;
     match result {
         Ok(d) => render(StatusCode::OK, &page, d.render()),
         Err(e) => failure(&page, e.into()),

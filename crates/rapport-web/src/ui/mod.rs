@@ -16,6 +16,7 @@ mod page;
 mod parties;
 mod party;
 mod portfolio;
+mod retention;
 mod scoring;
 mod session;
 mod settings;
@@ -62,6 +63,30 @@ pub fn declare(routes: Routes) -> Routes {
             read,
             "Customers whose health fell since the previous run",
             portfolio::attention,
+        )
+        .get(
+            "/retention/reasons",
+            read,
+            "The top ten cancellation reasons with their Pareto chart, trend and cost",
+            retention::reasons,
+        )
+        .get(
+            "/retention/reasons/{code}",
+            read,
+            "The customers who ended a contract for one reason",
+            retention::reason,
+        )
+        .get(
+            "/retention/remorse",
+            read,
+            "Buyer's remorse: withdrawal rates by signing-to-delivery gap, product and channel",
+            retention::remorse,
+        )
+        .get(
+            "/retention/calls",
+            read,
+            "Contracts in their withdrawal period with no contact since signing",
+            retention::calls,
         )
         .get(
             "/insights/segments",

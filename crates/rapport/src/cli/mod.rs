@@ -5,6 +5,7 @@ mod data;
 mod demo;
 mod progress;
 mod report;
+mod retention;
 mod serve;
 mod users;
 
@@ -86,7 +87,7 @@ pub enum Command {
     /// (12 months), health with its reasons and class, stored as a new score run (earlier runs
     /// are kept).
     Score(analytics::ScoreArgs),
-    /// Reports of the latest score run.
+    /// Reports: the latest score run's insights, cancellation reasons, buyer's remorse.
     #[command(subcommand)]
     Report(report::ReportCommand),
     /// Serve the web UI and the JSON API.
@@ -101,9 +102,11 @@ pub(crate) async fn open(cli_db: &str, org: &str) -> anyhow::Result<(Store, Org)
     let store = Store::connect(cli_db)
         .await
         .with_context(|| format!("opening {}", rapport_store::redact(cli_db)))?;
-    let (org, _) = store
-        .ensure_org(org, OrgId(Uuid::now_v7()), chrono::Utc::now())
-        .await?;
+    let now = chrono::Utc::now();
+    let (org, created) = store.ensure_org(org, OrgId(Uuid::now_v7()), now).await?;
+    if created {
+        rapport_app::retention::install_defaults(&store, org.id, now).await?;
+    }
     Ok((store, org))
 }
 

@@ -5,9 +5,29 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 use rapport_app::insights::{self, DEFAULT_MIN_DROP, report};
+use rapport_store::Tx;
+
+use super::retention;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
+    #[command(flatten)]
+    Insight(InsightReport),
+    /// The top ten reasons for cancellations and withdrawals in a period: count, share,
+    /// cumulative share, revenue lost, the CLV of the customers behind them, and the count in
+    /// the previous period of equal length.
+    TopCancellationReasons(retention::TopArgs),
+    /// Buyer's remorse: the withdrawal rate of the contracts signed in a period, by
+    /// signing-to-delivery gap, product and acquisition channel.
+    Remorse(retention::RemorseArgs),
+    /// Contracts inside their withdrawal period whose customer nobody has contacted since
+    /// signing: the people to call today, the nearest deadline first.
+    CallToday(retention::CallArgs),
+}
+
+/// The reports of the latest score run.
+#[derive(Debug, Subcommand)]
+pub enum InsightReport {
     /// The segment overview: each RFM segment's size, health, P(alive) and CLV, and the
     /// recency × frequency grid.
     Segments(Format),
@@ -46,13 +66,19 @@ pub struct Format {
 pub async fn run(db: &str, org: &str, cmd: ReportCommand) -> anyhow::Result<ExitCode> {
     let (store, org) = super::open(db, org).await?;
     let mut tx = store.begin_read(org.id).await?;
+    let cmd = match cmd {
+        ReportCommand::TopCancellationReasons(args) => return retention::top(tx, args).await,
+        ReportCommand::Remorse(args) => return retention::remorse(tx, args).await,
+        ReportCommand::CallToday(args) => return retention::call_today(tx, args).await,
+        ReportCommand::Insight(cmd) => cmd,
+    };
     let Some(run) = insights::latest_run(&mut tx).await? else {
         tx.rollback().await?;
         eprintln!("error: there is no score run yet; run `rapport score` first");
         return Ok(ExitCode::FAILURE);
     };
     let out = match cmd {
-        ReportCommand::NeedsAttention {
+        InsightReport::NeedsAttention {
             format,
             min_drop,
             owner,
@@ -62,21 +88,8 @@ pub async fn run(db: &str, org: &str, cmd: ReportCommand) -> anyhow::Result<Exit
                 eprintln!("error: --min-drop must be a number of health points, 0 or more");
                 return Ok(ExitCode::from(2));
             }
-            let owner = match owner {
-                None => None,
-                Some(email) => {
-                    let users = tx.list_users().await?;
-                    match users
-                        .iter()
-                        .find(|u| u.email.as_str().eq_ignore_ascii_case(email.trim()))
-                    {
-                        Some(u) => Some(u.id.as_uuid()),
-                        None => {
-                            eprintln!("error: --owner: no user has the e-mail address {email}");
-                            return Ok(ExitCode::from(2));
-                        }
-                    }
-                }
+            let Ok(owner) = owner_id(&mut tx, owner.as_deref()).await? else {
+                return Ok(ExitCode::from(2));
             };
             let limit = limit.clamp(1, 100_000);
             let Some(page) = insights::needs_attention(&mut tx, min_drop, owner, 0, limit).await?
@@ -89,7 +102,7 @@ pub async fn run(db: &str, org: &str, cmd: ReportCommand) -> anyhow::Result<Exit
                 report::attention_text(&page, min_drop)
             }
         }
-        ReportCommand::Segments(format) => {
+        InsightReport::Segments(format) => {
             let Some(i) = stored(&run) else {
                 return Ok(ExitCode::FAILURE);
             };
@@ -99,7 +112,7 @@ pub async fn run(db: &str, org: &str, cmd: ReportCommand) -> anyhow::Result<Exit
                 report::segments_text(&run, &i)
             }
         }
-        ReportCommand::Acquisition { format, csv } => {
+        InsightReport::Acquisition { format, csv } => {
             let Some(i) = stored(&run) else {
                 return Ok(ExitCode::FAILURE);
             };
@@ -132,4 +145,27 @@ fn stored(run: &rapport_store::ScoreRun) -> Option<insights::Insights> {
         );
     }
     found
+}
+
+/// The user id of `--owner EMAIL`; `Err` (after saying so) when no user has it.
+pub(super) async fn owner_id(
+    tx: &mut Tx,
+    email: Option<&str>,
+) -> anyhow::Result<Result<Option<uuid::Uuid>, ()>> {
+    let Some(email) = email else {
+        return Ok(Ok(None));
+    };
+    let users = tx.list_users().await?;
+    Ok(
+        match users
+            .iter()
+            .find(|u| u.email.as_str().eq_ignore_ascii_case(email.trim()))
+        {
+            Some(u) => Ok(Some(u.id.as_uuid())),
+            None => {
+                eprintln!("error: --owner: no user has the e-mail address {email}");
+                Err(())
+            }
+        },
+    )
 }

@@ -57,7 +57,27 @@ pub fn reason(v: &mut RowView, _ctx: &ParseCtx) -> Option<Pending> {
     let category = v.parse_required("category", ReasonCategory::parse);
     b.fixed("category", Value::opt(category.map(|c| c.as_str())));
     opt_text(v, &mut b, "remedy", "remedy", TEXT_MAX);
-    finish(v, b, key, Vec::new(), Vec::new())
+    for lang in ["label_de", "label_fr", "label_el"] {
+        opt_text(v, &mut b, lang, lang, NAME_MAX);
+    }
+    let mut refs = Vec::new();
+    if let Some(owner) = v.get("remedy_owner_email") {
+        refs.push(reference(
+            &b,
+            "remedy_owner_id",
+            RefKind::User,
+            owner,
+            "remedy_owner_email",
+        ));
+    }
+    b.set("remedy_owner_id", Value::Null, v.has("remedy_owner_email"));
+    let status = v.parse("remedy_status", RemedyStatus::parse);
+    b.set(
+        "remedy_status",
+        Value::text(status.unwrap_or(RemedyStatus::Open).as_str()),
+        v.has("remedy_status"),
+    );
+    finish(v, b, key, refs, Vec::new())
 }
 
 pub fn contract(v: &mut RowView, ctx: &ParseCtx) -> Option<Pending> {

@@ -210,11 +210,11 @@ fn weights_schemas(s: &mut Map<String, Value>) {
     );
 }
 
-fn query(name: &str, schema: Value, description: &str) -> Value {
+pub(super) fn query(name: &str, schema: Value, description: &str) -> Value {
     json!({"name": name, "in": "query", "schema": schema, "description": description})
 }
 
-fn paging() -> [Value; 2] {
+pub(super) fn paging() -> [Value; 2] {
     [
         query(
             "limit",
@@ -229,7 +229,7 @@ fn paging() -> [Value; 2] {
     ]
 }
 
-fn owner() -> Value {
+pub(super) fn owner() -> Value {
     query(
         "owner",
         json!({"type": "string"}),

@@ -1,0 +1,273 @@
+//! The schemas and parameters of the retention endpoints.
+
+use rapport_app::insights::SEGMENTS;
+use rapport_app::retention::{Ended, Gap};
+use serde_json::{Map, Value, json};
+
+use super::insights::{owner, paging, query};
+use super::{json_response, schema_ref};
+
+pub(super) fn insert_schemas(s: &mut Map<String, Value>) {
+    let int = json!({"type": "integer", "minimum": 0});
+    let share = json!({"type": "number", "minimum": 0, "maximum": 1});
+    let opt_text = json!({"type": ["string", "null"]});
+    let date = json!({"type": "string", "format": "date"});
+    let time = json!({"type": "string", "format": "date-time"});
+    let rate = json!({
+        "type": "object",
+        "description": "Contracts whose withdrawal period is over (or which were withdrawn), the withdrawals among them, and their share (null for none).",
+        "properties": {
+            "contracts": int,
+            "withdrawn": int,
+            "rate": {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+        },
+        "required": ["contracts", "withdrawn", "rate"]
+    });
+    s.insert(
+        "TopReasons".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "from": date, "to": date,
+                "previous": {
+                    "type": "object",
+                    "description": "The period of equal length just before.",
+                    "properties": {"from": date, "to": date, "count": int},
+                    "required": ["from", "to", "count"]
+                },
+                "ended": {"type": "string", "enum": Ended::CODES},
+                "slice": {"type": "object"},
+                "currency": {"type": ["string", "null"], "description": "The currency revenue is summed in: the one most ended contracts are in."},
+                "count": int,
+                "revenue_lost_minor": {"type": "integer"},
+                "score_run": {
+                    "type": ["object", "null"],
+                    "description": "The score run the CLV figures come from.",
+                    "properties": {"id": {"type": "string", "format": "uuid"}, "as_of": date},
+                    "required": ["id", "as_of"]
+                },
+                "reasons": {
+                    "type": "array",
+                    "description": "The ten most frequent reasons, most frequent first.",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"},
+                            "label": {"type": "string"},
+                            "category": {"type": "string"},
+                            "remedy": opt_text,
+                            "remedy_status": {"type": "string"},
+                            "count": int,
+                            "share": share,
+                            "cumulative_share": share,
+                            "customers": int,
+                            "revenue_lost_minor": {"type": "integer"},
+                            "clv_at_stake": {"type": ["number", "null"]},
+                            "previous_count": int,
+                            "change": {"type": "integer"}
+                        },
+                        "required": ["code", "label", "category", "remedy", "remedy_status", "count", "share", "cumulative_share", "customers", "revenue_lost_minor", "clv_at_stake", "previous_count", "change"]
+                    }
+                },
+                "rest": {
+                    "type": "object",
+                    "description": "The reasons past the first ten, summed.",
+                    "properties": {"reasons": int, "count": int, "share": share, "revenue_lost_minor": {"type": "integer"}},
+                    "required": ["reasons", "count", "share", "revenue_lost_minor"]
+                },
+                "other_currencies": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"currency": {"type": "string"}, "count": int, "value_minor": {"type": "integer"}},
+                        "required": ["currency", "count", "value_minor"]
+                    }
+                }
+            },
+            "required": ["from", "to", "previous", "ended", "slice", "currency", "count", "revenue_lost_minor", "score_run", "reasons", "rest", "other_currencies"]
+        }),
+    );
+    s.insert(
+        "ReasonContracts".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "label": {"type": "string"},
+                "offset": int,
+                "contracts": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "contract_id": {"type": "string", "format": "uuid"},
+                            "contract_external_id": {"type": "string"},
+                            "party_id": {"type": "string", "format": "uuid"},
+                            "party_external_id": {"type": "string"},
+                            "name": {"type": "string"},
+                            "owner_id": {"type": ["string", "null"], "format": "uuid"},
+                            "sku": opt_text,
+                            "status": {"type": "string", "enum": ["cancelled", "withdrawn"]},
+                            "note": opt_text,
+                            "value_minor": {"type": "integer"},
+                            "currency": {"type": "string"},
+                            "signed_at": time,
+                            "ended_at": time,
+                            "clv": {"type": ["number", "null"]}
+                        },
+                        "required": ["contract_id", "contract_external_id", "party_id", "party_external_id", "name", "owner_id", "sku", "status", "note", "value_minor", "currency", "signed_at", "ended_at", "clv"]
+                    }
+                }
+            },
+            "required": ["code", "label", "offset", "contracts"]
+        }),
+    );
+    let with = |key: &str, value: Value| {
+        let mut r = rate.clone();
+        r["properties"][key] = value;
+        if let Some(a) = r["required"].as_array_mut() {
+            a.push(json!(key));
+        }
+        r
+    };
+    let gaps: Vec<&str> = Gap::ALL.iter().map(|g| g.code()).collect();
+    s.insert(
+        "Remorse".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "from": date, "to": date,
+                "product": opt_text,
+                "as_of": time,
+                "overall": rate,
+                "still_in_withdrawal_period": int,
+                "by_gap": {"type": "array", "items": with("gap_days", json!({"type": "string", "enum": gaps}))},
+                "by_product": {"type": "array", "items": with("sku", opt_text.clone())},
+                "by_channel": {"type": "array", "items": with("channel", opt_text.clone())}
+            },
+            "required": ["from", "to", "product", "as_of", "overall", "still_in_withdrawal_period", "by_gap", "by_product", "by_channel"]
+        }),
+    );
+    s.insert(
+        "CallList".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "offset": int,
+                "contracts": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "contract_id": {"type": "string", "format": "uuid"},
+                            "contract_external_id": {"type": "string"},
+                            "party_id": {"type": "string", "format": "uuid"},
+                            "party_external_id": {"type": "string"},
+                            "name": {"type": "string"},
+                            "phone": opt_text,
+                            "email": opt_text,
+                            "owner_id": {"type": ["string", "null"], "format": "uuid"},
+                            "sku": opt_text,
+                            "value_minor": {"type": "integer"},
+                            "currency": {"type": "string"},
+                            "signed_at": time,
+                            "withdrawal_deadline": time,
+                            "delivery": {"type": ["string", "null"], "format": "date-time"}
+                        },
+                        "required": ["contract_id", "contract_external_id", "party_id", "party_external_id", "name", "phone", "email", "owner_id", "sku", "value_minor", "currency", "signed_at", "withdrawal_deadline", "delivery"]
+                    }
+                }
+            },
+            "required": ["offset", "contracts"]
+        }),
+    );
+}
+
+fn period() -> [Value; 2] {
+    let date = json!({"type": "string", "format": "date"});
+    [
+        query(
+            "from",
+            date.clone(),
+            "The period's first day (default: 364 days before `to`).",
+        ),
+        query(
+            "to",
+            date,
+            "The period's last day, included (default: today).",
+        ),
+    ]
+}
+
+fn slice() -> Vec<Value> {
+    let text = json!({"type": "string", "maxLength": 200});
+    let mut p = period().to_vec();
+    p.extend([
+        query(
+            "ended",
+            json!({"type": "string", "enum": Ended::CODES}),
+            "Count cancellations, withdrawals, or all (the default).",
+        ),
+        query(
+            "product",
+            text.clone(),
+            "Only contracts of this product (SKU).",
+        ),
+        query(
+            "category",
+            text.clone(),
+            "Only contracts of products in this category.",
+        ),
+        query(
+            "channel",
+            text,
+            "Only customers who came through this acquisition channel.",
+        ),
+        query(
+            "segment",
+            json!({"type": "string", "enum": SEGMENTS}),
+            "Only customers in this RFM segment of the latest score run.",
+        ),
+        owner(),
+        query(
+            "lang",
+            json!({"type": "string", "enum": ["en", "de", "fr", "el"]}),
+            "The language of the reasons' labels (default en).",
+        ),
+    ]);
+    p
+}
+
+/// Fills in the operation of a retention endpoint; false for other paths.
+pub(super) fn operation(
+    path: &str,
+    op: &mut Map<String, Value>,
+    responses: &mut Map<String, Value>,
+) -> bool {
+    let (params, description, schema) = match path {
+        "/api/v1/retention/top-reasons" => (slice(), "The top ten reasons", "TopReasons"),
+        "/api/v1/retention/top-reasons/{code}/contracts" => {
+            let mut p = slice();
+            p.extend(paging());
+            (p, "The contracts ended for the reason", "ReasonContracts")
+        }
+        "/api/v1/retention/remorse" => {
+            let mut p = period().to_vec();
+            p.push(query(
+                "product",
+                json!({"type": "string", "maxLength": 200}),
+                "Only contracts of this product (SKU).",
+            ));
+            (p, "Withdrawal rates", "Remorse")
+        }
+        "/api/v1/retention/call-today" => {
+            let mut p = vec![owner()];
+            p.extend(paging());
+            (p, "The call list, the nearest deadline first", "CallList")
+        }
+        _ => return false,
+    };
+    responses.insert("200".into(), json_response(description, schema_ref(schema)));
+    op.insert("parameters".into(), Value::Array(params));
+    true
+}
