@@ -561,3 +561,80 @@ async fn admins_change_the_health_weights_on_the_scoring_page() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_retention_pages_show_the_reasons_the_remorse_and_whom_to_call() {
+    for server in servers().await {
+        support::seed_orders_and_score(&server).await;
+        support::seed_contracts(&server).await;
+        let b = Browser::new();
+        b.sign_in(&server, &email(UserRole::RelationshipManager), PASSWORD)
+            .await;
+        let march = "from=2025-03-01&to=2025-03-31";
+        let (status, html) = b
+            .page(&server, &format!("/retention/reasons?{march}"))
+            .await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"reasons-table\""), "{html}");
+        assert!(html.contains("chart-cumulative"), "the Pareto line");
+        let first = html.find("data-reason=\"price_too_high\"").unwrap();
+        let second = html.find("data-reason=\"relocation\"").unwrap();
+        assert!(first < second, "most frequent first");
+        assert!(html.contains("Price too high"));
+        assert!(
+            html.contains("/retention/reasons/price_too_high?from=2025-03-01&#38;to=2025-03-31"),
+            "{html}"
+        );
+        assert!(html.contains("id=\"reasons-clv-note\""));
+
+        let (status, html) = b
+            .page(
+                &server,
+                &format!("/retention/reasons/price_too_high?{march}"),
+            )
+            .await;
+        assert_eq!(status, 200, "{html}");
+        let k2 = html.find("K2").unwrap();
+        let k1 = html.find("K1").unwrap();
+        assert!(k2 < k1, "most valuable first");
+        assert!(html.contains("Other Holdings AG"));
+        let (status, _) = b
+            .page(&server, &format!("/retention/reasons/nope?{march}"))
+            .await;
+        assert_eq!(status, 404);
+
+        let (status, html) = b.page(&server, "/retention/reasons?from=someday").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"reasons-errors\""), "{html}");
+
+        let (status, html) = b
+            .page(&server, "/retention/remorse?from=2024-01-01&to=2024-12-31")
+            .await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"remorse-gaps\""));
+        assert!(html.contains("id=\"remorse-chart\""));
+        assert!(html.contains("1 of 5 contracts withdrawn"), "{html}");
+
+        let (status, html) = b.page(&server, "/retention/calls?mine=1").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"calls-table\""), "{html}");
+        assert!(html.contains("Rapport Mine GmbH") && html.contains("K6"));
+        let (_, html) = b.page(&server, "/").await;
+        assert!(html.contains("href=\"/retention/calls\""), "{html}");
+
+        let (_, html) = b.page(&server, "/retention/reasons").await;
+        let csrf = hidden(&html, "_csrf");
+        b.client
+            .post(server.url("/language"))
+            .form(&[("_csrf", csrf.as_str()), ("lang", "de"), ("next", "/")])
+            .send()
+            .await
+            .unwrap();
+        let (_, html) = b
+            .page(&server, &format!("/retention/reasons?{march}"))
+            .await;
+        assert!(html.contains("Häufigste Kündigungsgründe"), "{html}");
+        assert!(html.contains("Preis zu hoch"));
+        server.stop().await;
+    }
+}

@@ -498,3 +498,130 @@ fn duplicates_are_found_and_merged_and_the_alias_keeps_matching() {
     let audit = ok(&db.url, &["audit", "--entity", "parties"]);
     assert!(audit.contains("merge"), "{audit}");
 }
+
+#[tokio::test]
+async fn the_retention_reports_over_the_demo_company_on_both_backends() {
+    for db in TestDb::all().await {
+        let demo = [
+            "demo",
+            "--no-serve",
+            "--customers",
+            "400",
+            "--seed",
+            "5",
+            "--as-of",
+            "2025-06-01",
+        ];
+        ok(&db.url, &demo);
+        let period = ["--from", "2024-06-01", "--to", "2025-05-31"];
+        let top = |extra: &[&str]| -> serde_json::Value {
+            let mut args = vec!["report", "top-cancellation-reasons", "--json"];
+            args.extend_from_slice(&period);
+            args.extend_from_slice(extra);
+            serde_json::from_str(&ok(&db.url, &args)).unwrap()
+        };
+        let all = top(&[]);
+        let reasons = all["reasons"].as_array().unwrap();
+        assert!(!reasons.is_empty() && reasons.len() <= 10, "{all}");
+        let counts: Vec<i64> = reasons
+            .iter()
+            .map(|r| r["count"].as_i64().unwrap())
+            .collect();
+        assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
+        for r in reasons {
+            for field in [
+                "code",
+                "label",
+                "count",
+                "share",
+                "revenue_lost_minor",
+                "previous_count",
+            ] {
+                assert!(!r[field].is_null(), "{field} in {r}");
+            }
+        }
+        let listed: i64 = counts.iter().sum::<i64>() + all["rest"]["count"].as_i64().unwrap();
+        assert_eq!(listed, all["count"].as_i64().unwrap());
+        let mobile = top(&["--product", "SKU-MOB-PLAN-L"]);
+        assert!(mobile["count"].as_i64().unwrap() < all["count"].as_i64().unwrap());
+        let text = ok(
+            &db.url,
+            &[
+                "report",
+                "top-cancellation-reasons",
+                "--from",
+                "2024-06-01",
+                "--to",
+                "2025-05-31",
+            ],
+        );
+        assert!(
+            text.contains("Top cancellation reasons") && text.contains("revenue lost"),
+            "{text}"
+        );
+
+        let remorse: serde_json::Value = serde_json::from_str(&ok(
+            &db.url,
+            &[
+                "report",
+                "remorse",
+                "--from",
+                "2023-01-01",
+                "--to",
+                "2025-05-31",
+                "--as-of",
+                "2025-06-01",
+                "--json",
+            ],
+        ))
+        .unwrap();
+        let gaps = remorse["by_gap"].as_array().unwrap();
+        assert_eq!(gaps.len(), 5);
+        let rate = |i: usize| gaps[i]["rate"].as_f64().unwrap();
+        // The demo plants remorse that grows with the wait for delivery.
+        assert!(rate(0) < rate(3), "{remorse}");
+
+        let calls: serde_json::Value = serde_json::from_str(&ok(
+            &db.url,
+            &["report", "call-today", "--as-of", "2025-06-01", "--json"],
+        ))
+        .unwrap();
+        assert!(calls["contracts"].is_array());
+
+        for (args, says) in [
+            (
+                vec!["--from", "2025-05-31", "--to", "2024-06-01"],
+                "--to 2024-06-01: lies before from",
+            ),
+            (
+                vec![
+                    "--from",
+                    "2024-06-01",
+                    "--to",
+                    "2025-05-31",
+                    "--product",
+                    "NOPE",
+                ],
+                "--product NOPE: no product has this SKU",
+            ),
+            (
+                vec![
+                    "--from",
+                    "2024-06-01",
+                    "--to",
+                    "2025-05-31",
+                    "--owner",
+                    "nobody@example.com",
+                ],
+                "no user has the e-mail address",
+            ),
+        ] {
+            let mut full = vec!["report", "top-cancellation-reasons"];
+            full.extend(args);
+            let out = rapport(&db.url, &full);
+            assert_eq!(out.status.code(), Some(2), "{full:?}");
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(stderr.contains(says), "{full:?}: {stderr}");
+        }
+    }
+}

@@ -315,3 +315,38 @@ pub async fn seed_orders_and_score(server: &Server) {
     .await
     .expect("score");
 }
+
+/// Contracts of the seeded customers: three cancelled for a price reason and one for
+/// relocation in March 2025, one withdrawn after a long wait, and one of the relationship
+/// manager's customer signed yesterday that nobody has called about.
+pub async fn seed_contracts(server: &Server) {
+    rapport_app::retention::install_defaults(&server.store, server.org, Utc::now())
+        .await
+        .expect("defaults");
+    let yesterday = Utc::now().date_naive() - chrono::Days::new(1);
+    let csv = format!(
+        "external_id,party_external_id,value,currency,signed_at,withdrawal_deadline,delivery_due_at,delivered_at,status,cancelled_at,cancellation_reason\n\
+         K1,{RM_PARTY},100.00,EUR,2024-02-01,2024-02-15,,2024-02-20,cancelled,2025-03-02,price_too_high\n\
+         K2,{OTHER_PARTY},250.00,EUR,2024-02-01,2024-02-15,,2024-02-20,cancelled,2025-03-05,price_too_high\n\
+         K3,S01,50.00,EUR,2024-02-01,2024-02-15,,2024-02-20,cancelled,2025-03-09,price_too_high\n\
+         K4,S02,75.00,EUR,2024-02-01,2024-02-15,,2024-02-20,cancelled,2025-03-20,relocation\n\
+         K5,S03,900.00,EUR,2024-05-01,2024-05-15,2024-09-01,,withdrawn,2024-05-10,changed_mind\n\
+         K6,{RM_PARTY},120.00,EUR,{yesterday},{},{},,signed,,\n",
+        yesterday + chrono::Days::new(14),
+        yesterday + chrono::Days::new(60),
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("contracts.csv");
+    std::fs::write(&path, csv).expect("write");
+    let opts = rapport_app::import::ImportOptions::new(ImportKind::Contracts, Utc::now());
+    let report = rapport_app::import::import_file(
+        &server.store,
+        server.org,
+        &path,
+        &opts,
+        &rapport_app::import::NoProgress,
+    )
+    .await
+    .expect("import");
+    assert_eq!(report.invalid_rows, 0, "{:?}", report.errors);
+}
