@@ -10,6 +10,7 @@ pub mod dates;
 pub mod duplicates;
 pub mod entities;
 pub mod ids;
+pub mod lifecycle;
 pub mod values;
 pub mod vocab;
 

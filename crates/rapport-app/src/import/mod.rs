@@ -208,11 +208,19 @@ pub async fn import_file(
         ..ImportReport::default()
     };
     let mut rejects = RejectWriter::new(opts, &first.fields);
+    let mut tx = store.begin(org).await?;
+    let withdrawal = if opts.kind == ImportKind::Contracts {
+        Some(std::sync::Arc::new(
+            crate::retention::rules::deadline_rules(&mut tx).await?,
+        ))
+    } else {
+        None
+    };
     let ctx = ParseCtx {
         now: opts.now,
         default_currency: opts.default_currency,
+        withdrawal,
     };
-    let mut tx = store.begin(org).await?;
     let mut writer = write::Writer::new(opts, &mut tx).await?;
     // The file's natural keys seen so far, as 128-bit fingerprints with their line (about 40
     // bytes a record, whatever the length of the ids).

@@ -58,6 +58,8 @@ pub struct Pending {
 pub struct ParseCtx {
     pub now: DateTime<Utc>,
     pub default_currency: Currency,
+    /// The withdrawal periods new contracts without a deadline get (contract imports only).
+    pub withdrawal: Option<std::sync::Arc<crate::retention::rules::DeadlineRules>>,
 }
 
 /// Field access for one record, collecting errors as it goes.

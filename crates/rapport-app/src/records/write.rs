@@ -46,7 +46,15 @@ pub async fn write(
             ),
         }]));
     }
-    let pending = parse(kind, fields, records, who.now)?;
+    let withdrawal = if kind == ImportKind::Contracts {
+        let mut tx = store.begin_read(org).await?;
+        let rules = crate::retention::rules::deadline_rules(&mut tx).await;
+        tx.rollback().await?;
+        Some(std::sync::Arc::new(rules?))
+    } else {
+        None
+    };
+    let pending = parse(kind, fields, records, who.now, withdrawal)?;
     let mut tx = store.begin(org).await?;
     let result = write_in(&mut tx, kind, mode, fields, pending, who).await;
     finish(tx, result).await
@@ -173,7 +181,7 @@ pub async fn update(
                 values[i] = value.clone();
             }
         }
-        let pending = parse(kind, &names, vec![values], who.now)?;
+        let pending = parse(kind, &names, vec![values], who.now, None)?;
         write_in(&mut tx, kind, Mode::Upsert, &names, pending, who).await
     }
     .await;
@@ -199,6 +207,7 @@ fn parse(
     fields: &[String],
     records: Vec<Vec<String>>,
     now: DateTime<Utc>,
+    withdrawal: Option<std::sync::Arc<crate::retention::rules::DeadlineRules>>,
 ) -> Result<Vec<Pending>, RecordError> {
     // Records made here without a key get a fresh one (a content-derived key, as imports use,
     // would make two identical calls the same record).
@@ -230,6 +239,7 @@ fn parse(
     let ctx = ParseCtx {
         now,
         default_currency: Currency::EUR,
+        withdrawal,
     };
     let key_col = fields.iter().position(|f| f == key_field);
     let mut pending = Vec::with_capacity(records.len());

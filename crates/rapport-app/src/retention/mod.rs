@@ -3,8 +3,10 @@
 //! remorse: withdrawal rates by signing-to-delivery gap, product and channel, and the contracts
 //! in their withdrawal period whose customer nobody has contacted since signing (`remorse`).
 
+pub mod contracts;
 pub mod reasons;
 pub mod remorse;
+pub mod rules;
 pub mod text;
 pub mod top;
 

@@ -15,10 +15,6 @@ use uuid::Uuid;
 use super::top::{check_period, product_id};
 use crate::records::RecordError;
 
-/// The withdrawal period of a contract that names no deadline: 14 days, the EU's period for
-/// distance and off-premises contracts (Directive 2011/83/EU, Art. 9).
-pub const DEFAULT_WITHDRAWAL_DAYS: i64 = 14;
-
 /// The wait between signing and delivery (or the due date, before delivery).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Gap {
@@ -155,6 +151,8 @@ pub async fn remorse(tx: &mut Tx, q: &RemorseQuery) -> Result<Remorse, RecordErr
         None => None,
         Some(sku) => Some(product_id(tx, sku).await?),
     };
+    let (rules, _) = super::rules::withdrawal_rules(tx).await?;
+    let default_days = rules.default_days;
     let mut overall = Rate::default();
     let mut open = 0;
     let mut gaps: HashMap<Gap, Rate> = HashMap::new();
@@ -165,7 +163,7 @@ pub async fn remorse(tx: &mut Tx, q: &RemorseQuery) -> Result<Remorse, RecordErr
         let withdrawn = c.status == "withdrawn";
         let deadline = c
             .withdrawal_deadline
-            .unwrap_or_else(|| c.signed_at + TimeDelta::days(DEFAULT_WITHDRAWAL_DAYS));
+            .unwrap_or_else(|| c.signed_at + TimeDelta::days(default_days));
         if !withdrawn && deadline >= now {
             open += 1;
             return;

@@ -16,6 +16,7 @@ pub mod settings;
 
 use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
+use rapport_app::import::ImportKind;
 use rapport_domain::access::Action;
 
 use crate::auth::Caller;
@@ -47,6 +48,10 @@ pub fn declare(routes: Routes) -> Routes {
         .get("/api/v1/retention/top-reasons/{code}/contracts", Need::Can(Action::Read), "The contracts ended for one reason in the period and slice, the most valuable first", retention::reason_contracts)
         .get("/api/v1/retention/remorse", Need::Can(Action::Read), "Buyer's remorse: withdrawal rates of the contracts signed in a period by signing-to-delivery gap, product and acquisition channel", retention::remorse)
         .get("/api/v1/retention/call-today", Need::Can(Action::Read), "Contracts inside their withdrawal period with no contact since signing, the nearest deadline first", retention::call_today)
+        .post("/api/v1/contracts/{key}/events", Need::Write(ImportKind::Contracts), "Record a delivery, withdrawal, cancellation, renewal or expiry of a contract, checked against its life cycle", retention::contract_event)
+        .get("/api/v1/settings/withdrawal-rules", Need::Can(Action::Read), "The withdrawal (cooling-off) periods by product and category (the defaults until an admin sets them)", retention::get_rules)
+        .put("/api/v1/settings/withdrawal-rules", Need::Can(Action::ManageSettings), "Set the withdrawal periods (for contracts recorded from now on)", retention::put_rules)
+        .delete("/api/v1/settings/withdrawal-rules", Need::Can(Action::ManageSettings), "Back to the default withdrawal periods", retention::delete_rules)
         .get("/api/v1/settings/health-weights", Need::Can(Action::Read), "The health score weights (the defaults until an admin sets them)", settings::get)
         .put("/api/v1/settings/health-weights", Need::Can(Action::ManageSettings), "Set the health score weights (relative, from the next score run)", settings::put)
         .delete("/api/v1/settings/health-weights", Need::Can(Action::ManageSettings), "Back to the default health score weights", settings::delete)

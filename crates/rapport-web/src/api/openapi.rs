@@ -465,7 +465,7 @@ fn other_operation(r: &RouteInfo, op: &mut Map<String, Value>, responses: &mut M
     if insights::operation(r.method.as_str(), r.path, op, responses) {
         return;
     }
-    if retention::operation(r.path, op, responses) {
+    if retention::operation(r.method.as_str(), r.path, op, responses) {
         return;
     }
     let ok = |name: &str| json_response("OK", schema_ref(name));

@@ -127,3 +127,151 @@ async fn bad_report_parameters_are_refused_with_the_field_named() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn contract_events_follow_the_life_cycle_and_are_audited() {
+    for server in servers().await {
+        support::seed_orders_and_score(&server).await;
+        seed_contracts(&server).await;
+        let event = |key: &str, body: Value, role| {
+            call(server.post(&format!("/api/v1/contracts/{key}/events"), role, body))
+        };
+        // The relationship manager's customer withdraws from the contract signed yesterday.
+        let r = event(
+            "K6",
+            json!({"event": "withdraw", "reason": "changed_mind", "note": "Found the offer too rushed"}),
+            RelationshipManager,
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["status"], "withdrawn");
+        assert_eq!(r.body["cancellation_reason"], "changed_mind");
+        // Nothing more happens to a withdrawn contract.
+        let r = event("K6", json!({"event": "deliver"}), RelationshipManager).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "status");
+        // Not their customer; not a role that writes contracts; no such contract.
+        let r = event("K2", json!({"event": "expire"}), RelationshipManager).await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = event("K4", json!({"event": "expire"}), Agent).await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = event("K99", json!({"event": "expire"}), Manager).await;
+        assert_eq!(r.status, 404, "{}", r.text);
+
+        // A contract signed in January with a 14-day period: a withdrawal in February is late.
+        let created = call(server.post(
+            "/api/v1/contracts",
+            Manager,
+            json!({"external_id": "L1", "party_external_id": OTHER_PARTY, "value": "80.00",
+                    "signed_at": "2026-01-01T10:00:00Z", "withdrawal_deadline": "2026-01-15T10:00:00Z"}),
+        ))
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let late =
+            json!({"event": "withdraw", "at": "2026-02-01T10:00:00Z", "reason": "changed_mind"});
+        let r = event("L1", late.clone(), Manager).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "at");
+        let mut overridden = late.clone();
+        overridden["override_deadline"] = json!(true);
+        let r = event("L1", overridden.clone(), Manager).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "note");
+        for (body, field) in [
+            (
+                json!({"event": "withdraw", "reason": "no_such_reason"}),
+                "reason",
+            ),
+            (
+                json!({"event": "deliver", "reason": "changed_mind"}),
+                "reason",
+            ),
+            (json!({"event": "cancel"}), "reason"),
+            (json!({"event": "explode"}), "event"),
+            (json!({"event": "deliver", "at": "yesterday"}), "at"),
+            (json!({"event": "deliver", "color": "red"}), "color"),
+            (
+                json!({"event": "deliver", "at": "2025-12-01T00:00:00Z"}),
+                "at",
+            ),
+        ] {
+            let r = event("L1", body.clone(), Manager).await;
+            assert_eq!(r.status, 422, "{body}: {}", r.text);
+            let fields: Vec<&str> = r.body["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter_map(|e| e["field"].as_str())
+                .collect();
+            assert!(fields.contains(&field), "{body}: {}", r.text);
+        }
+        let still = call(server.get("/api/v1/contracts/L1", Viewer)).await;
+        assert_eq!(still.body["status"], "signed", "refusals change nothing");
+        overridden["note"] = json!("Goodwill: the customer was in hospital");
+        let r = event("L1", overridden, Manager).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["status"], "withdrawn");
+        let audit = call(server.get("/api/v1/audit?entity=contracts", Admin)).await;
+        assert!(audit.text.contains("withdraw_late"), "{}", audit.text);
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn admins_set_the_withdrawal_periods_new_contracts_get() {
+    for server in servers().await {
+        let r = call(server.get("/api/v1/settings/withdrawal-rules", Viewer)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["default"], true);
+        assert_eq!(r.body["rules"]["default_days"], 14);
+        let rules = json!({"default_days": 21, "categories": {"insurance": 30}, "products": {}});
+        let r = call(
+            server
+                .req(
+                    Method::PUT,
+                    "/api/v1/settings/withdrawal-rules",
+                    Some(Manager),
+                )
+                .json(&rules),
+        )
+        .await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let bad = json!({"default_days": 400, "categories": {"insurance": "a month"}});
+        let r = call(
+            server
+                .req(
+                    Method::PUT,
+                    "/api/v1/settings/withdrawal-rules",
+                    Some(Admin),
+                )
+                .json(&bad),
+        )
+        .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let r = call(
+            server
+                .req(
+                    Method::PUT,
+                    "/api/v1/settings/withdrawal-rules",
+                    Some(Admin),
+                )
+                .json(&rules),
+        )
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["default"], false);
+        let created = call(server.post(
+            "/api/v1/contracts",
+            Manager,
+            json!({"external_id": "N1", "party_external_id": OTHER_PARTY, "value": "10.00",
+                    "signed_at": "2026-03-01T10:00:00Z"}),
+        ))
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let deadline = created.body["withdrawal_deadline"].as_str().unwrap();
+        assert!(deadline.starts_with("2026-03-22"), "{deadline}");
+        let r = call(server.delete("/api/v1/settings/withdrawal-rules", Admin)).await;
+        assert_eq!(r.body["default"], true);
+        server.stop().await;
+    }
+}

@@ -186,11 +186,14 @@ pub fn contract(v: &mut RowView, ctx: &ParseCtx) -> Option<Pending> {
         ));
     }
     b.fixed("signed_at", Value::opt(signed));
-    b.set(
-        "withdrawal_deadline",
-        Value::opt(deadline),
-        v.has("withdrawal_deadline"),
-    );
+    // A new contract without a deadline gets the one its product's withdrawal rule gives
+    // (not written over a stored contract's deadline: the column is not "present").
+    let given = v.has("withdrawal_deadline");
+    let deadline = match (deadline, &ctx.withdrawal, signed) {
+        (None, Some(rules), Some(signed)) if !given => rules.deadline(v.get("sku"), signed),
+        _ => deadline,
+    };
+    b.set("withdrawal_deadline", Value::opt(deadline), given);
     b.set("delivery_due_at", Value::opt(due), v.has("delivery_due_at"));
     b.set("delivered_at", Value::opt(delivered), v.has("delivered_at"));
     b.set("ends_at", Value::opt(ends), v.has("ends_at"));

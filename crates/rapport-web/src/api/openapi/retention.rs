@@ -1,13 +1,55 @@
 //! The schemas and parameters of the retention endpoints.
 
 use rapport_app::insights::SEGMENTS;
+use rapport_app::retention::rules::MAX_DAYS;
 use rapport_app::retention::{Ended, Gap};
+use rapport_domain::lifecycle::ContractEvent;
 use serde_json::{Map, Value, json};
 
 use super::insights::{owner, paging, query};
 use super::{json_response, schema_ref};
 
 pub(super) fn insert_schemas(s: &mut Map<String, Value>) {
+    let days = json!({"type": "integer", "minimum": 0, "maximum": MAX_DAYS});
+    let rules = json!({
+        "type": "object",
+        "properties": {
+            "default_days": days,
+            "categories": {"type": "object", "additionalProperties": days, "description": "Days by product category."},
+            "products": {"type": "object", "additionalProperties": days, "description": "Days by product SKU (before the category's)."}
+        },
+        "required": ["default_days"],
+        "additionalProperties": false
+    });
+    s.insert("WithdrawalRules".into(), rules.clone());
+    s.insert(
+        "WithdrawalRulesState".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "rules": rules,
+                "default": {"type": "boolean"},
+                "updated_at": {"type": ["string", "null"], "format": "date-time"}
+            },
+            "required": ["rules", "default", "updated_at"]
+        }),
+    );
+    s.insert(
+        "ContractEvent".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "event": {"type": "string", "enum": ContractEvent::CODES},
+                "at": {"type": "string", "format": "date-time", "description": "When it happened (default: now)."},
+                "reason": {"type": "string", "description": "A cancellation reason's code: required for withdraw and cancel, refused otherwise."},
+                "note": {"type": "string", "maxLength": 20000},
+                "override_deadline": {"type": "boolean", "description": "Allow a withdrawal after the deadline (needs a note; audited)."},
+                "until": {"type": "string", "format": "date-time", "description": "A renewal's new end."}
+            },
+            "required": ["event"],
+            "additionalProperties": false
+        }),
+    );
     let int = json!({"type": "integer", "minimum": 0});
     let share = json!({"type": "number", "minimum": 0, "maximum": 1});
     let opt_text = json!({"type": ["string", "null"]});
@@ -240,6 +282,7 @@ fn slice() -> Vec<Value> {
 
 /// Fills in the operation of a retention endpoint; false for other paths.
 pub(super) fn operation(
+    method: &str,
     path: &str,
     op: &mut Map<String, Value>,
     responses: &mut Map<String, Value>,
@@ -265,9 +308,26 @@ pub(super) fn operation(
             p.extend(paging());
             (p, "The call list, the nearest deadline first", "CallList")
         }
+        "/api/v1/contracts/{key}/events" => {
+            op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema_ref("ContractEvent")}}}));
+            (Vec::new(), "The contract as stored afterwards", "Contract")
+        }
+        "/api/v1/settings/withdrawal-rules" => {
+            if method == "PUT" {
+                op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema_ref("WithdrawalRules")}}}));
+            }
+            (
+                Vec::new(),
+                "The withdrawal periods in force",
+                "WithdrawalRulesState",
+            )
+        }
         _ => return false,
     };
     responses.insert("200".into(), json_response(description, schema_ref(schema)));
+    if params.is_empty() {
+        return true;
+    }
     op.insert("parameters".into(), Value::Array(params));
     true
 }
