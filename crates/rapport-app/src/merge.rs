@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use rapport_domain::duplicates::{DuplicateCandidate, DuplicateInput, find_duplicates};
 use rapport_domain::{AuditEntry, AuditId, OrgId, UserId};
-use rapport_store::schema::{PARTIES, PARTY_ALIASES, PARTY_LINKS, PARTY_REFERENCES, PARTY_SCORES};
+use rapport_store::schema::{
+    PARTIES, PARTY_ALIASES, PARTY_LINKS, PARTY_REFERENCES, PARTY_SCORES, WINBACK_ENTRIES,
+};
 use rapport_store::{Row, Store, StoreError, Value};
 use uuid::Uuid;
 
@@ -227,7 +229,10 @@ pub async fn merge(
     }
     // The merged-away party's scores describe a customer that no longer stands alone (and
     // would collide with the kept party's in runs that scored both): they go; the next score
-    // run scores the merged customer.
+    // run scores the merged customer. Its win-back entries go too; the next refresh lists the
+    // kept party.
+    tx.delete_where(&WINBACK_ENTRIES, "party_id", &Value::Uuid(other_id))
+        .await?;
     report.dropped_scores = tx
         .delete_where(&PARTY_SCORES, "party_id", &Value::Uuid(other_id))
         .await?;

@@ -431,3 +431,150 @@ async fn the_call_list_holds_exactly_the_uncontacted_contracts_in_their_period()
         tx.rollback().await.unwrap();
     }
 }
+
+/// Customers with one planted signal each (at `now()`): see `the_winback_lists_hold_the_planted_customers`.
+async fn signals(env: &Env) {
+    install_defaults(&env.store, env.org, support::now())
+        .await
+        .unwrap();
+    let mut parties = String::from("external_id,kind,name\n");
+    for p in 1..=8 {
+        parties.push_str(&format!("X{p},person,Signal {p}\n"));
+    }
+    assert_eq!(
+        env.import(ImportKind::Parties, &parties).await.invalid_rows,
+        0
+    );
+    let today = now().date_naive();
+    let ago = |d: u64| stamp(today - Days::new(d));
+    let ahead = |d: u64| stamp(today + Days::new(d));
+    let contracts = format!(
+        "external_id,party_external_id,value,currency,signed_at,withdrawal_deadline,delivered_at,ends_at,status,cancelled_at,cancellation_reason\n\
+         X1-a,X1,100.00,EUR,{s},{w},{d},,cancelled,{c30},price_too_high\n\
+         X2-a,X2,50.00,EUR,{s},{w},{d},,cancelled,{c30},competitor_offer\n\
+         X2-b,X2,70.00,EUR,{s},{w},{d},{e300},active,,\n\
+         X3-a,X3,80.00,EUR,{s_old},{w_old},{d_old},,cancelled,{c400},price_too_high\n\
+         X4-a,X4,90.00,EUR,{s},{w},{d},{e20},active,,\n\
+         X5-a,X5,90.00,EUR,{s},{w},{d},{e20},active,,\n",
+        s = ago(300),
+        w = ago(286),
+        d = ago(280),
+        s_old = ago(700),
+        w_old = ago(686),
+        d_old = ago(680),
+        c30 = ago(30),
+        c400 = ago(400),
+        e20 = ahead(20),
+        e300 = ahead(300),
+    );
+    let r = env.import(ImportKind::Contracts, &contracts).await;
+    assert_eq!(r.invalid_rows, 0, "{:?}", r.errors);
+    let talks = format!(
+        "party_external_id,channel,direction,occurred_at\nX5,phone,outbound,{}\nX4,phone,outbound,{}\n",
+        ago(10),
+        ago(100)
+    );
+    assert_eq!(
+        env.import(ImportKind::Interactions, &talks)
+            .await
+            .invalid_rows,
+        0
+    );
+    let surveys = format!(
+        "party_external_id,kind,score,answered_at\nX6,nps,3,{}\nX1,nps,2,{}\nX8,nps,3,{}\n",
+        ago(30),
+        ago(30),
+        ago(300)
+    );
+    assert_eq!(
+        env.import(ImportKind::Surveys, &surveys).await.invalid_rows,
+        0
+    );
+    let cases = format!(
+        "party_external_id,opened_at,status,subject\nX7,{},open,Broken again\nX8,{},closed,Old\n",
+        ago(5),
+        ago(50)
+    );
+    assert_eq!(env.import(ImportKind::Cases, &cases).await.invalid_rows, 0);
+}
+
+fn ids(page: &retention::lists::ListPage) -> Vec<String> {
+    let mut v: Vec<String> = page.rows.iter().map(|r| r.external_id.clone()).collect();
+    v.sort();
+    v
+}
+
+fn list_query(list: &str) -> rapport_store::WinbackQuery {
+    rapport_store::WinbackQuery {
+        list: list.into(),
+        limit: 100,
+        ..rapport_store::WinbackQuery::default()
+    }
+}
+
+#[tokio::test]
+async fn the_winback_lists_hold_the_planted_customers() {
+    use retention::lists::{self, AT_RISK, CHURNED};
+    for env in envs().await {
+        signals(&env).await;
+        let refreshed = lists::refresh(&env.store, env.org, now()).await.unwrap();
+        assert_eq!((refreshed.at_risk, refreshed.churned), (3, 1));
+        let mut tx = env.store.begin_read(env.org).await.unwrap();
+        let churned = lists::list(&mut tx, list_query(CHURNED)).await.unwrap();
+        // X1 cancelled everything lately; X2 still has a running contract; X3 left too long ago.
+        assert_eq!(ids(&churned), ["X1"]);
+        let x1 = &churned.rows[0].entry;
+        assert_eq!(x1.revenue_minor, 10_000);
+        assert_eq!(x1.reason_code.as_deref(), Some("price_too_high"));
+        // X4's contract ends in 20 days with no talk for 100; X5 was called 10 days ago.
+        // X6 is a detractor, X7 has an open complaint; X1's detractor answer does not make a
+        // churned customer "at risk"; X8's answer and complaint are old or closed.
+        let at_risk = lists::list(&mut tx, list_query(AT_RISK)).await.unwrap();
+        assert_eq!(ids(&at_risk), ["X4", "X6", "X7"]);
+        let code_of = |id: &str| {
+            at_risk
+                .rows
+                .iter()
+                .find(|r| r.external_id == id)
+                .unwrap()
+                .entry
+                .reasons[0]["code"]
+                .clone()
+        };
+        assert_eq!(code_of("X4"), "contract_ending");
+        assert_eq!(code_of("X6"), "detractor");
+        assert_eq!(code_of("X7"), "open_complaints");
+        let mut q = list_query(AT_RISK);
+        q.reason = Some("detractor".into());
+        assert_eq!(ids(&lists::list(&mut tx, q).await.unwrap()), ["X6"]);
+        let mut q = list_query(CHURNED);
+        q.reason = Some("competitor_offer".into());
+        assert!(lists::list(&mut tx, q).await.unwrap().rows.is_empty());
+        let csv = churned.to_csv();
+        assert!(csv.starts_with("external_id,name,"), "{csv}");
+        assert!(csv.contains("X1,Signal 1,"), "{csv}");
+        tx.rollback().await.unwrap();
+
+        // X2 cancels its running contract: churned at once, without a full refresh.
+        let who = rapport_app::records::Writing {
+            actor: None,
+            source: "test".into(),
+            now: now(),
+        };
+        let cancel = rapport_domain::lifecycle::ContractEvent::Cancel {
+            at: now(),
+            reason: "competitor_offer".into(),
+            note: None,
+        };
+        retention::contracts::record_event(&env.store, env.org, "X2-b", &cancel, &who)
+            .await
+            .unwrap();
+        let mut tx = env.store.begin_read(env.org).await.unwrap();
+        let churned = lists::list(&mut tx, list_query(CHURNED)).await.unwrap();
+        assert_eq!(ids(&churned), ["X1", "X2"]);
+        let x2 = churned.rows.iter().find(|r| r.external_id == "X2").unwrap();
+        assert_eq!(x2.entry.revenue_minor, 12_000);
+        assert_eq!(x2.entry.reason_code.as_deref(), Some("competitor_offer"));
+        tx.rollback().await.unwrap();
+    }
+}

@@ -22,6 +22,7 @@ mod tx;
 mod tx_bulk;
 mod tx_read;
 pub mod value;
+mod winback;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -42,6 +43,7 @@ pub use schema::{Column, Index, Table};
 pub use scoring::{ContractFacts, InteractionFacts, ScoreRun, SurveyFact};
 pub use tx::Tx;
 pub use value::{ColType, Row, Value};
+pub use winback::{EndedFact, RunScore, SavedFilter, WinbackEntry, WinbackQuery, WinbackRow};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -535,6 +535,53 @@ pub static ORG_SETTINGS: Table = Table {
     foreign_keys: &[],
 };
 
+/// The win-back lists (`at_risk`, `churned`): one entry per customer and list, with the value
+/// at stake or lost and the reasons (`[{code, params}]`).
+pub static WINBACK_ENTRIES: Table = Table {
+    name: "winback_entries",
+    columns: &[
+        c("list", Text),
+        c("party_id", Uuid),
+        c("value", Float),
+        c("revenue_minor", Int),
+        n("reason_code", Text),
+        c("reasons", Json),
+        n("since", Time),
+        c("refreshed_at", Time),
+    ],
+    key: &["list", "party_id"],
+    natural_key: None,
+    indexes: &[ix("winback_entries_value", "org_id, list, value, party_id")],
+    foreign_keys: &[fk(
+        "winback_entries_party_fk",
+        "org_id, party_id",
+        "parties",
+        "org_id, id",
+    )],
+};
+
+/// A user's saved filters of the win-back lists.
+pub static SAVED_FILTERS: Table = Table {
+    name: "saved_filters",
+    columns: &[
+        c("id", Uuid),
+        c("user_id", Uuid),
+        c("list", Text),
+        c("name", Text),
+        c("query", Text),
+        c("created_at", Time),
+    ],
+    key: &["id"],
+    natural_key: None,
+    indexes: &[uq("saved_filters_name", "org_id, user_id, list, name")],
+    foreign_keys: &[fk(
+        "saved_filters_user_fk",
+        "org_id, user_id",
+        "users",
+        "org_id, id",
+    )],
+};
+
 /// Every org-scoped table, parents before children (the order to load and to check).
 pub static ALL: &[&Table] = &[
     &USERS,
@@ -556,6 +603,8 @@ pub static ALL: &[&Table] = &[
     &SCORE_RUNS,
     &PARTY_SCORES,
     &ORG_SETTINGS,
+    &WINBACK_ENTRIES,
+    &SAVED_FILTERS,
 ];
 
 /// The tables whose `party_id`-like columns point at a party: what a merge moves.

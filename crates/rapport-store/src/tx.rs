@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::dialect::{bind_value, bulk_placeholders};
 use crate::schema::Table;
-use crate::value::{Row, Value};
+use crate::value::{ColType, Row, Value};
 use crate::{Backend, Context, Pool, Result, StoreError};
 
 pub(crate) enum Inner {
@@ -425,6 +425,27 @@ impl Tx {
             bind_value!(q, value, ty).execute(conn).await.ctx(|| format!("deleting from {}", table.name))?.rows_affected()
         });
         Ok(n)
+    }
+
+    /// Runs a write statement of this crate's own with `binds` after the org's `$1`; returns
+    /// the rows it touched. Atomic like every write.
+    pub(crate) async fn execute(
+        &mut self,
+        sql: String,
+        binds: &[(Value, ColType)],
+        what: impl Fn() -> String,
+    ) -> Result<u64> {
+        self.savepoint().await?;
+        let org = self.org.as_uuid();
+        let result = on_conn!(self, conn => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
+            for (v, ty) in binds {
+                q = bind_value!(q, v, *ty);
+            }
+            q.execute(conn).await.ctx(&what).map(|r| r.rows_affected())
+        });
+        self.end_savepoint(result.is_ok()).await?;
+        result
     }
 
     /// Points every row whose `column` is `from` at `to` instead (used by merges).

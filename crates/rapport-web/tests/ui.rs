@@ -638,3 +638,56 @@ async fn the_retention_pages_show_the_reasons_the_remorse_and_whom_to_call() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_winback_list_pages_filter_export_and_save_filters() {
+    for server in servers().await {
+        support::seed_orders_and_score(&server).await;
+        let b = Browser::new();
+        b.sign_in(&server, &email(UserRole::Manager), PASSWORD)
+            .await;
+        let (status, html) = b.page(&server, "/retention/lists/at-risk").await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"list-table\""), "{html}");
+        assert!(html.contains("id=\"list-csv\""));
+        let (status, _) = b.page(&server, "/retention/lists/elsewhere").await;
+        assert_eq!(status, 404);
+        let (status, html) = b
+            .page(&server, "/retention/lists/churned?min_value=x")
+            .await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"list-errors\""), "{html}");
+        let csv = b
+            .client
+            .get(server.url("/retention/lists/at-risk/csv"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(csv.status(), 200);
+        assert!(csv.text().await.unwrap().starts_with("external_id,"));
+
+        let (_, html) = b
+            .page(&server, "/retention/lists/at-risk?min_value=1")
+            .await;
+        let csrf = hidden(&html, "_csrf");
+        let r = b
+            .client
+            .post(server.url("/retention/lists/at-risk/filters"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("name", "Worth a call"),
+                ("query", "min_value=1&mine=1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        let (_, html) = b.page(&server, "/retention/lists/at-risk").await;
+        assert!(html.contains("Worth a call"), "{html}");
+        assert!(
+            html.contains("min_value=1&#38;mine=1") || html.contains("min_value=1&amp;mine=1"),
+            "{html}"
+        );
+        server.stop().await;
+    }
+}

@@ -274,6 +274,11 @@ pub async fn import_file(
     progress.advance(report.rows, source.bytes_total);
     rejects.finish(&mut report)?;
     finish(tx, opts, &mut report, writer.audit).await?;
+    // Contracts decide who churned: the win-back lists follow an import of them.
+    if opts.kind == ImportKind::Contracts && report.committed && report.created + report.updated > 0
+    {
+        crate::retention::lists::refresh(store, org, opts.now).await?;
+    }
     Ok(report)
 }
 

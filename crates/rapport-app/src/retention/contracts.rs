@@ -111,6 +111,11 @@ pub async fn record_event(
                 Value::opt(note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty()));
         }
         tx.update_row(t, &after).await?;
+        if reason.is_some()
+            && let Some(party) = row[t.col("party_id")].as_uuid()
+        {
+            super::lists::refresh_party(&mut tx, party, who.now).await?;
+        }
         let (before_json, after_json) = diff(t, Some(&row), Some(&after));
         let external = row[t.col("external_id")]
             .as_str()

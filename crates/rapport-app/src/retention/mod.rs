@@ -4,6 +4,8 @@
 //! in their withdrawal period whose customer nobody has contacted since signing (`remorse`).
 
 pub mod contracts;
+pub mod filters;
+pub mod lists;
 pub mod reasons;
 pub mod remorse;
 pub mod rules;

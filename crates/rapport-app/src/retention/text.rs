@@ -192,3 +192,53 @@ pub fn call_list_text(rows: &[UncontactedContract]) -> String {
     }
     out
 }
+
+/// A win-back list as a table: value, customer, reasons.
+pub fn list_text(p: &super::lists::ListPage) -> String {
+    let what = if p.query.list == super::lists::CHURNED {
+        "churned"
+    } else {
+        "at risk"
+    };
+    let mut out = format!(
+        "{} customers {what}{}; the most valuable first\n\n",
+        p.total,
+        p.refreshed_at
+            .map(|t| format!(" (list of {})", t.format("%Y-%m-%d %H:%M UTC")))
+            .unwrap_or_else(|| {
+                " (the list has not been built yet: run `rapport score`, or pass --refresh)".into()
+            })
+    );
+    if p.rows.is_empty() {
+        return out;
+    }
+    out.push_str(&format!(
+        "{:>12}  {:<12} {:<30} {}\n",
+        "value", "id", "customer", "reasons"
+    ));
+    for r in &p.rows {
+        let codes: Vec<String> = r
+            .entry
+            .reasons
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|x| {
+                let code = x["code"].as_str().unwrap_or_default();
+                match x["params"]["reason"].as_str() {
+                    Some(reason) => format!("{code} ({reason})"),
+                    None => code.to_string(),
+                }
+            })
+            .collect();
+        let name: String = r.name.chars().take(30).collect();
+        out.push_str(&format!(
+            "{:>12.2}  {:<12} {:<30} {}\n",
+            r.entry.value,
+            r.external_id,
+            name,
+            codes.join(", ")
+        ));
+    }
+    out
+}

@@ -72,6 +72,8 @@ pub struct ScoreOutcome {
     pub segments: Vec<(&'static str, usize)>,
     pub notes: Vec<String>,
     pub mean_health: f64,
+    /// The win-back lists, rebuilt from this run.
+    pub winback: crate::retention::lists::Refreshed,
 }
 
 /// Scores every customer as of the end of `as_of` and stores the run.
@@ -344,6 +346,7 @@ pub async fn run_with(
     }])
     .await?;
     tx.commit().await?;
+    let winback = crate::retention::lists::refresh(store, org, now).await?;
 
     let mut segments: Vec<(&'static str, usize)> = segment_counts.into_iter().collect();
     segments.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
@@ -360,6 +363,7 @@ pub async fn run_with(
             health_sum / total as f64
         },
         run,
+        winback,
     })
 }
 

@@ -12,3 +12,35 @@ ALTER TABLE cancellation_reasons ADD COLUMN remedy_status TEXT NOT NULL DEFAULT 
 CREATE INDEX contracts_ended ON contracts
     (org_id, cancelled_at, cancellation_reason, status, value_minor, currency, party_id, product_id);
 CREATE INDEX contracts_signed ON contracts (org_id, signed_at);
+
+-- The win-back lists: who is at risk of leaving and who has left, with the reasons and the
+-- value at stake or lost; rebuilt after every score run, and per customer on every
+-- cancellation or withdrawal.
+CREATE TABLE winback_entries (
+    org_id          BLOB NOT NULL REFERENCES orgs (id),
+    list            TEXT NOT NULL,
+    party_id        BLOB NOT NULL,
+    value           REAL NOT NULL,
+    revenue_minor   BIGINT NOT NULL,
+    reason_code     TEXT,
+    reasons         TEXT NOT NULL,
+    since           TEXT,
+    refreshed_at    TEXT NOT NULL,
+    PRIMARY KEY (org_id, list, party_id),
+    CONSTRAINT winback_entries_party_fk FOREIGN KEY (org_id, party_id) REFERENCES parties (org_id, id)
+);
+CREATE INDEX winback_entries_value ON winback_entries (org_id, list, value, party_id);
+
+-- A user's saved filters of the win-back lists: a name and the list's query string.
+CREATE TABLE saved_filters (
+    org_id      BLOB NOT NULL REFERENCES orgs (id),
+    id          BLOB NOT NULL,
+    user_id     BLOB NOT NULL,
+    list        TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    query       TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    PRIMARY KEY (org_id, id),
+    CONSTRAINT saved_filters_user_fk FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id)
+);
+CREATE UNIQUE INDEX saved_filters_name ON saved_filters (org_id, user_id, list, name);

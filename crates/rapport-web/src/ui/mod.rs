@@ -21,6 +21,7 @@ mod scoring;
 mod session;
 mod settings;
 mod tasks;
+mod winback;
 
 use askama::Template;
 use axum::Extension;
@@ -63,6 +64,24 @@ pub fn declare(routes: Routes) -> Routes {
             read,
             "Customers whose health fell since the previous run",
             portfolio::attention,
+        )
+        .get(
+            "/retention/lists/{list}",
+            read,
+            "A win-back list: at-risk or churned customers with the reasons and the value",
+            winback::show,
+        )
+        .get(
+            "/retention/lists/{list}/csv",
+            Need::Can(Action::Export),
+            "A win-back list as CSV",
+            winback::csv,
+        )
+        .post(
+            "/retention/lists/{list}/filters",
+            Need::SignedIn,
+            "Save or remove a filter of a win-back list",
+            winback::save_filter,
         )
         .get(
             "/retention/reasons",

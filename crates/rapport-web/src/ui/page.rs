@@ -159,6 +159,7 @@ impl Page {
             "audit" => allows(actor, Action::ReadAudit),
             "settings" => allows(actor, Action::ManageSettings),
             "export" => allows(actor, Action::Export),
+            "campaigns" => allows(actor, Action::RunCampaigns),
             "write_parties" => allows(actor, action_for(K::Parties, own)),
             "log_interactions" => allows(actor, action_for(K::Interactions, own)),
             "log_cases" => allows(actor, action_for(K::Cases, own)),

@@ -275,3 +275,81 @@ async fn admins_set_the_withdrawal_periods_new_contracts_get() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn the_winback_lists_their_csv_and_saved_filters() {
+    for server in servers().await {
+        support::seed_orders_and_score(&server).await;
+        let r = call(server.get("/api/v1/retention/at-risk?limit=500", Viewer)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        let total = r.body["total"].as_i64().unwrap();
+        assert!(total > 0, "the score run built the list: {}", r.text);
+        assert!(!r.body["refreshed_at"].is_null());
+        let values: Vec<f64> = r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["value"].as_f64().unwrap())
+            .collect();
+        assert!(
+            values.windows(2).all(|w| w[0] >= w[1]),
+            "most valuable first"
+        );
+        let churned = call(server.get("/api/v1/retention/churned", Viewer)).await;
+        assert_eq!(churned.status, 200, "{}", churned.text);
+        let csv = call(server.get("/api/v1/retention/at-risk.csv", RelationshipManager)).await;
+        assert_eq!(csv.status, 200);
+        assert!(csv.text.starts_with("external_id,name,email,phone,value,"));
+        assert_eq!(csv.text.lines().count() as i64, total + 1);
+        let r = call(server.get("/api/v1/retention/at-risk.csv", Agent)).await;
+        assert_eq!(r.status, 403, "agents do not export");
+        let r = call(server.get("/api/v1/retention/at-risk?min_value=lots", Viewer)).await;
+        assert_eq!(r.status, 400, "{}", r.text);
+        let r = call(server.post("/api/v1/retention/refresh", Viewer, json!({}))).await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = call(server.post("/api/v1/retention/refresh", Manager, json!({}))).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["at_risk"].as_i64().unwrap(), total);
+
+        // Saved filters belong to their user.
+        let body =
+            json!({"list": "at_risk", "name": "Big ones", "query": "min_value=100&owner=me"});
+        let saved = call(server.post(
+            "/api/v1/retention/saved-filters",
+            RelationshipManager,
+            body.clone(),
+        ))
+        .await;
+        assert_eq!(saved.status, 201, "{}", saved.text);
+        let again =
+            call(server.post("/api/v1/retention/saved-filters", RelationshipManager, body)).await;
+        assert_eq!(again.status, 409, "{}", again.text);
+        for (bad, field) in [
+            (json!({"list": "vip", "name": "x", "query": ""}), "list"),
+            (json!({"list": "churned", "name": "", "query": ""}), "name"),
+            (
+                json!({"list": "churned", "name": "x", "query": "sort=name"}),
+                "query",
+            ),
+        ] {
+            let r = call(server.post("/api/v1/retention/saved-filters", Viewer, bad.clone())).await;
+            assert_eq!(r.status, 422, "{bad}: {}", r.text);
+            assert_eq!(r.body["errors"][0]["field"], field, "{}", r.text);
+        }
+        let mine = call(server.get("/api/v1/retention/saved-filters", RelationshipManager)).await;
+        assert_eq!(mine.body["items"].as_array().unwrap().len(), 1);
+        let theirs = call(server.get("/api/v1/retention/saved-filters", Manager)).await;
+        assert!(theirs.body["items"].as_array().unwrap().is_empty());
+        let id = saved.body["id"].as_str().unwrap();
+        let r =
+            call(server.delete(&format!("/api/v1/retention/saved-filters/{id}"), Manager)).await;
+        assert_eq!(r.status, 404, "not theirs to remove");
+        let r = call(server.delete(
+            &format!("/api/v1/retention/saved-filters/{id}"),
+            RelationshipManager,
+        ))
+        .await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        server.stop().await;
+    }
+}

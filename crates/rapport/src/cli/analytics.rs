@@ -167,6 +167,7 @@ pub async fn score(db: &str, org: &str, args: ScoreArgs) -> anyhow::Result<ExitC
                 "classes": outcome.classes.iter().map(|(c, n)| (c.to_string(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
                 "segments": outcome.segments.iter().map(|(c, n)| (c.to_string(), serde_json::json!(n))).collect::<serde_json::Map<_, _>>(),
                 "fit": run.fit,
+                "winback": {"at_risk": outcome.winback.at_risk, "churned": outcome.winback.churned},
                 "notes": outcome.notes,
             }))?
         );
@@ -192,6 +193,10 @@ pub async fn score(db: &str, org: &str, args: ScoreArgs) -> anyhow::Result<ExitC
             .map(|(c, n)| format!("{c} {n}"))
             .collect();
         println!("segments: {}", segments.join(", "));
+        println!(
+            "win-back lists: {} at risk, {} churned (rapport report at-risk, rapport report churned)",
+            outcome.winback.at_risk, outcome.winback.churned
+        );
         if let Some(p) = run.fit.pointer("/purchase_model/params") {
             println!("BG/NBD {p}");
         }

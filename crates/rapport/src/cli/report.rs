@@ -23,6 +23,13 @@ pub enum ReportCommand {
     /// Contracts inside their withdrawal period whose customer nobody has contacted since
     /// signing: the people to call today, the nearest deadline first.
     CallToday(retention::CallArgs),
+    /// Customers at risk of leaving (low P(alive), a health drop, a falling purchase rate, open
+    /// complaints, a contract ending with no renewal talk, a detractor's answer), with the
+    /// reasons and the CLV at stake, most valuable first.
+    AtRisk(retention::ListArgs),
+    /// Customers who left (every contract cancelled or withdrawn lately, or no purchase for a
+    /// year), with the reason and the value lost.
+    Churned(retention::ListArgs),
 }
 
 /// The reports of the latest score run.
@@ -70,6 +77,12 @@ pub async fn run(db: &str, org: &str, cmd: ReportCommand) -> anyhow::Result<Exit
         ReportCommand::TopCancellationReasons(args) => return retention::top(tx, args).await,
         ReportCommand::Remorse(args) => return retention::remorse(tx, args).await,
         ReportCommand::CallToday(args) => return retention::call_today(tx, args).await,
+        ReportCommand::AtRisk(args) => {
+            return retention::list(&store, org.id, tx, "at_risk", args).await;
+        }
+        ReportCommand::Churned(args) => {
+            return retention::list(&store, org.id, tx, "churned", args).await;
+        }
         ReportCommand::Insight(cmd) => cmd,
     };
     let Some(run) = insights::latest_run(&mut tx).await? else {

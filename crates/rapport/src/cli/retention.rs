@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::Args;
 use rapport_app::records::RecordError;
-use rapport_app::retention::{self, Ended, RemorseQuery, TopQuery, call_list_json, text};
-use rapport_store::Tx;
+use rapport_app::retention::{self, Ended, RemorseQuery, TopQuery, call_list_json, lists, text};
+use rapport_store::{Tx, WinbackQuery};
 
 use super::report::owner_id;
 
@@ -72,6 +72,34 @@ pub struct CallArgs {
     /// How many contracts at most.
     #[arg(long, default_value_t = 200)]
     limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only the customers of this relationship manager (e-mail).
+    #[arg(long)]
+    owner: Option<String>,
+    /// Only customers with this reason: a signal (p_alive_low, health_drop,
+    /// purchase_rate_falling, open_complaints, contract_ending, detractor, cancelled,
+    /// withdrawn, dormant) or a cancellation-reason code.
+    #[arg(long)]
+    reason: Option<String>,
+    /// Only customers whose value at stake (or lost) is at least this.
+    #[arg(long)]
+    min_value: Option<f64>,
+    /// How many customers at most.
+    #[arg(long, default_value_t = 100)]
+    limit: usize,
+    /// Rebuild the lists from the database first (they are rebuilt after every score run and
+    /// contract import).
+    #[arg(long)]
+    refresh: bool,
+    /// Also write the list (up to --limit customers) to this CSV file.
+    #[arg(long)]
+    csv: Option<std::path::PathBuf>,
     /// Print JSON.
     #[arg(long)]
     json: bool,
@@ -160,4 +188,45 @@ pub async fn call_today(mut tx: Tx, args: CallArgs) -> anyhow::Result<ExitCode> 
         Ok(rows) => Ok(print(text::call_list_text(&rows))),
         Err(e) => refused(e),
     }
+}
+
+pub async fn list(
+    store: &rapport_store::Store,
+    org: rapport_domain::OrgId,
+    mut tx: Tx,
+    list: &str,
+    args: ListArgs,
+) -> anyhow::Result<ExitCode> {
+    let Ok(owner) = owner_id(&mut tx, args.owner.as_deref()).await? else {
+        return Ok(ExitCode::from(2));
+    };
+    if args.min_value.is_some_and(|v| !v.is_finite()) {
+        eprintln!("error: --min-value must be a number");
+        return Ok(ExitCode::from(2));
+    }
+    tx.rollback().await?;
+    if args.refresh {
+        lists::refresh(store, org, Utc::now()).await?;
+    }
+    let q = WinbackQuery {
+        list: list.to_string(),
+        owner,
+        reason: args.reason,
+        min_value: args.min_value,
+        search: None,
+        offset: 0,
+        limit: args.limit.clamp(1, 1_000_000),
+    };
+    let mut tx = store.begin_read(org).await?;
+    let page = lists::list(&mut tx, q).await;
+    tx.rollback().await?;
+    let page = page?;
+    if let Some(path) = &args.csv {
+        std::fs::write(path, page.to_csv())
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", path.display()))?;
+    }
+    if args.json {
+        return Ok(print(serde_json::to_string_pretty(&page.to_json())?));
+    }
+    Ok(print(text::list_text(&page)))
 }

@@ -1,6 +1,7 @@
 //! The schemas and parameters of the retention endpoints.
 
 use rapport_app::insights::SEGMENTS;
+use rapport_app::retention::lists::{LISTS, SIGNALS};
 use rapport_app::retention::rules::MAX_DAYS;
 use rapport_app::retention::{Ended, Gap};
 use rapport_domain::lifecycle::ContractEvent;
@@ -10,6 +11,7 @@ use super::insights::{owner, paging, query};
 use super::{json_response, schema_ref};
 
 pub(super) fn insert_schemas(s: &mut Map<String, Value>) {
+    lists_schemas(s);
     let days = json!({"type": "integer", "minimum": 0, "maximum": MAX_DAYS});
     let rules = json!({
         "type": "object",
@@ -225,6 +227,98 @@ pub(super) fn insert_schemas(s: &mut Map<String, Value>) {
     );
 }
 
+fn lists_schemas(s: &mut Map<String, Value>) {
+    let time = json!({"type": ["string", "null"], "format": "date-time"});
+    s.insert(
+        "WinbackPage".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "list": {"type": "string", "enum": LISTS},
+                "total": {"type": "integer", "minimum": 0},
+                "offset": {"type": "integer", "minimum": 0},
+                "next_offset": {"type": ["integer", "null"]},
+                "refreshed_at": time,
+                "items": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "party_id": {"type": "string", "format": "uuid"},
+                            "external_id": {"type": "string"},
+                            "name": {"type": "string"},
+                            "owner_id": {"type": ["string", "null"], "format": "uuid"},
+                            "email": {"type": ["string", "null"]},
+                            "phone": {"type": ["string", "null"]},
+                            "value": {"type": "number", "description": "At risk: the 12-month CLV at stake. Churned: the ended contracts' value plus the CLV the customer had."},
+                            "revenue_lost_minor": {"type": "integer"},
+                            "reason_code": {"type": ["string", "null"]},
+                            "reasons": {"type": "array", "items": {"type": "object", "properties": {"code": {"type": "string", "enum": SIGNALS}, "params": {"type": "object"}}, "required": ["code", "params"]}},
+                            "since": time
+                        },
+                        "required": ["party_id", "external_id", "name", "owner_id", "email", "phone", "value", "revenue_lost_minor", "reason_code", "reasons", "since"]
+                    }
+                }
+            },
+            "required": ["list", "total", "offset", "next_offset", "refreshed_at", "items"]
+        }),
+    );
+    let filter = json!({
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "list": {"type": "string", "enum": LISTS},
+            "name": {"type": "string"},
+            "query": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"}
+        },
+        "required": ["id", "list", "name", "query", "created_at"]
+    });
+    s.insert("SavedFilter".into(), filter.clone());
+    s.insert(
+        "SavedFilterList".into(),
+        json!({"type": "object", "properties": {"items": {"type": "array", "items": filter}}, "required": ["items"]}),
+    );
+    s.insert(
+        "SavedFilterCreate".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "list": {"type": "string", "enum": LISTS},
+                "name": {"type": "string", "minLength": 1, "maxLength": 100},
+                "query": {"type": "string", "maxLength": 2000, "description": "The list's query string: owner, reason, min_value, q."}
+            },
+            "required": ["list", "name", "query"],
+            "additionalProperties": false
+        }),
+    );
+    s.insert(
+        "WinbackRefresh".into(),
+        json!({"type": "object", "properties": {"at_risk": {"type": "integer"}, "churned": {"type": "integer"}}, "required": ["at_risk", "churned"]}),
+    );
+}
+
+fn list_filters() -> Vec<Value> {
+    vec![
+        owner(),
+        query(
+            "reason",
+            json!({"type": "string", "maxLength": 64, "pattern": "^[A-Za-z0-9_-]*$"}),
+            "Only customers with this reason: a signal (p_alive_low, health_drop, …) or a cancellation-reason code.",
+        ),
+        query(
+            "min_value",
+            json!({"type": "number", "minimum": -1e15, "maximum": 1e15}),
+            "Value at stake or lost, at least this.",
+        ),
+        query(
+            "q",
+            json!({"type": "string", "maxLength": 200}),
+            "Name or e-mail contains, or the external id equals.",
+        ),
+    ]
+}
+
 fn period() -> [Value; 2] {
     let date = json!({"type": "string", "format": "date"});
     [
@@ -307,6 +401,43 @@ pub(super) fn operation(
             let mut p = vec![owner()];
             p.extend(paging());
             (p, "The call list, the nearest deadline first", "CallList")
+        }
+        "/api/v1/retention/at-risk" | "/api/v1/retention/churned" => {
+            let mut p = list_filters();
+            p.extend(paging());
+            (p, "A page of the list, most valuable first", "WinbackPage")
+        }
+        "/api/v1/retention/at-risk.csv" | "/api/v1/retention/churned.csv" => {
+            responses.insert(
+                "200".into(),
+                json!({
+                    "description": "One row per customer: external_id, name, email, phone, value, revenue_lost_minor, reason_code, reasons, since",
+                    "content": {"text/csv": {"schema": {"type": "string"}}}
+                }),
+            );
+            op.insert("parameters".into(), Value::Array(list_filters()));
+            return true;
+        }
+        "/api/v1/retention/refresh" => (
+            Vec::new(),
+            "How many customers each list holds now",
+            "WinbackRefresh",
+        ),
+        "/api/v1/retention/saved-filters" => {
+            if method == "POST" {
+                op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema_ref("SavedFilterCreate")}}}));
+                responses.insert(
+                    "201".into(),
+                    json_response("Saved", schema_ref("SavedFilter")),
+                );
+                responses.insert("409".into(), json!({"description": "A filter of this name exists", "content": {"application/problem+json": {"schema": schema_ref("Problem")}}}));
+                return true;
+            }
+            (Vec::new(), "My saved filters", "SavedFilterList")
+        }
+        "/api/v1/retention/saved-filters/{id}" => {
+            responses.insert("204".into(), json!({"description": "Removed"}));
+            return true;
         }
         "/api/v1/contracts/{key}/events" => {
             op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema_ref("ContractEvent")}}}));

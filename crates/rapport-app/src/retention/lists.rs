@@ -1,0 +1,458 @@
+//! The win-back lists, filtered from the customer database:
+//! - **at risk**: P(alive) below a threshold, a health drop since the previous score run, a
+//!   falling or stopped purchase rate, open complaints, a contract ending soon with no contact
+//!   about renewing it, a detractor's survey answer; each customer with those reasons and the
+//!   value at stake (the 12-month CLV of the latest run);
+//! - **churned**: every contract cancelled or withdrawn lately and none left running, or no
+//!   purchase for longer than a threshold; with the reason and the value lost (the ended
+//!   contracts' value, or for dormant buyers the CLV they had).
+//!
+//! Rebuilt whole after every score run (and after contract imports), and per customer when a
+//! contract of theirs is cancelled or withdrawn.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use rapport_domain::OrgId;
+use rapport_store::schema::CONTRACTS;
+use rapport_store::{Store, StoreError, Tx, Value, WinbackEntry, WinbackQuery, WinbackRow};
+use serde_json::{Value as Json, json};
+use uuid::Uuid;
+
+use crate::insights::latest_run;
+
+pub const AT_RISK: &str = "at_risk";
+pub const CHURNED: &str = "churned";
+pub const LISTS: [&str; 2] = [AT_RISK, CHURNED];
+
+/// The signals' codes, for filters.
+pub const SIGNALS: &[&str] = &[
+    "p_alive_low",
+    "health_drop",
+    "purchase_rate_falling",
+    "open_complaints",
+    "contract_ending",
+    "detractor",
+    "cancelled",
+    "withdrawn",
+    "dormant",
+];
+
+/// Where the lists draw their lines.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Thresholds {
+    /// At risk below this P(alive).
+    pub p_alive: f64,
+    /// At risk after losing this many health points since the previous run.
+    pub health_drop: f64,
+    /// A live contract ending within this many days …
+    pub contract_end_days: i64,
+    /// … whose customer had no interaction for this many days.
+    pub quiet_days: i64,
+    /// NPS detractor answers (0–6) this recent count.
+    pub detractor_days: i64,
+    /// Cancellations and withdrawals this recent count as churn.
+    pub churn_days: i64,
+    /// No purchase for this long: dormant.
+    pub dormant_days: i64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Thresholds {
+        Thresholds {
+            p_alive: 0.3,
+            health_drop: 15.0,
+            contract_end_days: 60,
+            quiet_days: 60,
+            detractor_days: 180,
+            churn_days: 365,
+            dormant_days: 365,
+        }
+    }
+}
+
+/// How many customers each list holds after a refresh.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Refreshed {
+    pub at_risk: usize,
+    pub churned: usize,
+}
+
+fn reason(code: &str, params: Json) -> Json {
+    json!({"code": code, "params": params})
+}
+
+fn days_ago(now: DateTime<Utc>, days: i64) -> DateTime<Utc> {
+    now - TimeDelta::days(days)
+}
+
+/// A purchase rate below this share of the customer's earlier rate is falling.
+pub const FALLING_RATIO: f64 = 0.5;
+
+/// Whether a run's components give a falling or stopped purchase rate, and which.
+fn purchase_falling(components: &Json) -> Option<Json> {
+    let list = components.get("components")?.as_array()?;
+    list.iter()
+        .flat_map(|c| {
+            c.get("reasons")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+        })
+        .find_map(|r| match r.get("code").and_then(Json::as_str) {
+            // Buying at under half the earlier rate (a dip to 0.8 is noise for most buyers).
+            Some("purchase_trend_down") => {
+                let ratio = r["params"]
+                    .get("ratio")
+                    .and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()))?;
+                (ratio < FALLING_RATIO)
+                    .then(|| reason("purchase_rate_falling", json!({"ratio": ratio})))
+            }
+            Some("purchase_trend_stopped") => {
+                Some(reason("purchase_rate_falling", json!({"ratio": 0})))
+            }
+            _ => None,
+        })
+}
+
+/// One customer's churn from their ended contracts (none if a contract still runs).
+fn churn_entry(
+    party: Uuid,
+    ended: &[&rapport_store::EndedFact],
+    clv: Option<f64>,
+    digits: u32,
+) -> Option<WinbackEntry> {
+    let latest = ended.iter().max_by_key(|e| e.at)?;
+    let revenue: i64 = ended.iter().map(|e| e.value_minor).sum();
+    let reasons: Vec<Json> = ended
+        .iter()
+        .map(|e| {
+            reason(
+                &e.status,
+                json!({"reason": e.reason, "on": e.at.date_naive().to_string(), "value_minor": e.value_minor}),
+            )
+        })
+        .collect();
+    Some(WinbackEntry {
+        list: CHURNED.into(),
+        party,
+        value: revenue as f64 / 10f64.powi(digits as i32) + clv.unwrap_or(0.0).max(0.0),
+        revenue_minor: revenue,
+        reason_code: latest.reason.clone(),
+        reasons: Json::Array(reasons),
+        since: Some(latest.at),
+    })
+}
+
+/// Rebuilds both lists from the database as it is at `now`.
+pub async fn refresh(
+    store: &Store,
+    org: OrgId,
+    now: DateTime<Utc>,
+) -> Result<Refreshed, StoreError> {
+    let th = Thresholds::default();
+    let mut tx = store.begin(org).await?;
+    let run = latest_run(&mut tx).await?;
+    let digits = run
+        .as_ref()
+        .and_then(|r| r.currency.as_deref())
+        .and_then(|c| rapport_domain::Currency::parse(c).ok())
+        .map_or(2, |c| c.minor_digits());
+    let mut at_risk: HashMap<Uuid, (Vec<Json>, f64)> = HashMap::new();
+    let mut clv: HashMap<Uuid, f64> = HashMap::new();
+    let mut dormant: Vec<(Uuid, f64, Option<f64>)> = Vec::new();
+    if let Some(run) = &run {
+        tx.each_run_score(run.id, |s| {
+            if let Some(v) = s.clv {
+                clv.insert(s.party, v);
+            }
+            let since_last = (s.age - s.recency) * 7.0;
+            if since_last > th.dormant_days as f64 {
+                dormant.push((s.party, since_last, s.clv));
+                return;
+            }
+            let mut reasons = Vec::new();
+            if let Some(p) = s.p_alive.filter(|p| *p < th.p_alive) {
+                reasons.push(reason("p_alive_low", json!({"p": p})));
+            }
+            if let Some(prev) = s.previous_health
+                && prev - s.health >= th.health_drop
+            {
+                reasons.push(reason(
+                    "health_drop",
+                    json!({"from": prev.round(), "to": s.health.round()}),
+                ));
+            }
+            if let Some(r) = purchase_falling(&s.components) {
+                reasons.push(r);
+            }
+            if !reasons.is_empty() {
+                at_risk.insert(s.party, (reasons, s.clv.unwrap_or(0.0)));
+            }
+        })
+        .await?;
+    }
+    let add = |at_risk: &mut HashMap<Uuid, (Vec<Json>, f64)>, party: Uuid, r: Json| {
+        at_risk
+            .entry(party)
+            .or_insert_with(|| (Vec::new(), clv.get(&party).copied().unwrap_or(0.0)))
+            .0
+            .push(r);
+    };
+    for (party, n) in tx.open_case_counts().await? {
+        add(
+            &mut at_risk,
+            party,
+            reason("open_complaints", json!({"count": n})),
+        );
+    }
+    let ending = tx
+        .contracts_ending_quietly(
+            now,
+            now + TimeDelta::days(th.contract_end_days),
+            days_ago(now, th.quiet_days),
+        )
+        .await?;
+    for (party, ends, _) in ending {
+        let days = (ends.date_naive() - now.date_naive()).num_days();
+        add(
+            &mut at_risk,
+            party,
+            reason(
+                "contract_ending",
+                json!({"ends_on": ends.date_naive().to_string(), "days": days}),
+            ),
+        );
+    }
+    for (party, score) in tx
+        .detractors_since(days_ago(now, th.detractor_days))
+        .await?
+    {
+        add(
+            &mut at_risk,
+            party,
+            reason("detractor", json!({"score": score})),
+        );
+    }
+
+    // Churned: ended lately with nothing left running; or dormant buyers.
+    let live: HashSet<Uuid> = tx
+        .parties_with_live_contracts()
+        .await?
+        .into_iter()
+        .collect();
+    let ended = tx.ended_since(days_ago(now, th.churn_days), None).await?;
+    let mut by_party: HashMap<Uuid, Vec<&rapport_store::EndedFact>> = HashMap::new();
+    for e in &ended {
+        if !live.contains(&e.party) {
+            by_party.entry(e.party).or_default().push(e);
+        }
+    }
+    let mut churned: Vec<WinbackEntry> = by_party
+        .iter()
+        .filter_map(|(party, list)| churn_entry(*party, list, clv.get(party).copied(), digits))
+        .collect();
+    for (party, days, value) in dormant {
+        if by_party.contains_key(&party) || live.contains(&party) {
+            continue;
+        }
+        churned.push(WinbackEntry {
+            list: CHURNED.into(),
+            party,
+            value: value.unwrap_or(0.0).max(0.0),
+            revenue_minor: 0,
+            reason_code: Some("dormant".into()),
+            reasons: Json::Array(vec![reason("dormant", json!({"days": days.round()}))]),
+            since: Some(days_ago(now, days.round() as i64)),
+        });
+    }
+    let churned_parties: HashSet<Uuid> = churned.iter().map(|e| e.party).collect();
+    let at_risk: Vec<WinbackEntry> = at_risk
+        .into_iter()
+        .filter(|(party, _)| !churned_parties.contains(party))
+        .map(|(party, (reasons, value))| WinbackEntry {
+            list: AT_RISK.into(),
+            party,
+            value: value.max(0.0),
+            revenue_minor: 0,
+            reason_code: reasons
+                .first()
+                .and_then(|r| r["code"].as_str())
+                .map(str::to_string),
+            reasons: Json::Array(reasons),
+            since: None,
+        })
+        .collect();
+    tx.replace_winback_list(AT_RISK, &at_risk, now).await?;
+    tx.replace_winback_list(CHURNED, &churned, now).await?;
+    tx.commit().await?;
+    Ok(Refreshed {
+        at_risk: at_risk.len(),
+        churned: churned.len(),
+    })
+}
+
+/// Brings one customer's churn entry up to date after a contract of theirs ended (inside the
+/// caller's transaction): listed as churned when nothing of theirs runs any more, and then no
+/// longer at risk.
+pub async fn refresh_party(tx: &mut Tx, party: Uuid, now: DateTime<Utc>) -> Result<(), StoreError> {
+    let th = Thresholds::default();
+    let contracts = tx
+        .fetch_in(&CONTRACTS, "party_id", &[Value::Uuid(party)])
+        .await?;
+    let live = contracts.iter().any(|c| {
+        matches!(
+            c[CONTRACTS.col("status")].as_str(),
+            Some("signed" | "active" | "renewed")
+        )
+    });
+    if live {
+        return Ok(());
+    }
+    let ended = tx
+        .ended_since(days_ago(now, th.churn_days), Some(party))
+        .await?;
+    let refs: Vec<&rapport_store::EndedFact> = ended.iter().collect();
+    let run = latest_run(tx).await?;
+    let digits = run
+        .as_ref()
+        .and_then(|r| r.currency.as_deref())
+        .and_then(|c| rapport_domain::Currency::parse(c).ok())
+        .map_or(2, |c| c.minor_digits());
+    let clv = tx
+        .winback_entry(AT_RISK, party)
+        .await?
+        .map(|e| e.value)
+        .filter(|v| *v > 0.0);
+    let Some(entry) = churn_entry(party, &refs, clv, digits) else {
+        return Ok(());
+    };
+    tx.replace_winback_entry(CHURNED, party, Some(&entry), now)
+        .await?;
+    tx.replace_winback_entry(AT_RISK, party, None, now).await
+}
+
+/// A page of a list, how many match, and when the list was last rebuilt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListPage {
+    pub query: WinbackQuery,
+    pub rows: Vec<WinbackRow>,
+    pub total: i64,
+    pub refreshed_at: Option<DateTime<Utc>>,
+}
+
+impl ListPage {
+    /// The page as JSON (owners by id; the caller may add e-mails).
+    pub fn to_json(&self) -> Json {
+        let next = self.query.offset + self.rows.len();
+        json!({
+            "list": self.query.list,
+            "total": self.total,
+            "offset": self.query.offset,
+            "next_offset": ((next as i64) < self.total).then_some(next),
+            "refreshed_at": self.refreshed_at.map(|t| t.to_rfc3339()),
+            "items": self.rows.iter().map(|r| json!({
+                "party_id": r.entry.party,
+                "external_id": r.external_id,
+                "name": r.name,
+                "owner_id": r.owner,
+                "email": r.email,
+                "phone": r.phone,
+                "value": r.entry.value,
+                "revenue_lost_minor": r.entry.revenue_minor,
+                "reason_code": r.entry.reason_code,
+                "reasons": r.entry.reasons,
+                "since": r.entry.since.map(|t| t.to_rfc3339()),
+            })).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The page as CSV, one row per customer.
+    pub fn to_csv(&self) -> String {
+        let mut out = String::from(
+            "external_id,name,email,phone,value,revenue_lost_minor,reason_code,reasons,since\n",
+        );
+        for r in &self.rows {
+            let codes: Vec<&str> = r
+                .entry
+                .reasons
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|x| x["code"].as_str())
+                .collect();
+            let fields = [
+                r.external_id.clone(),
+                r.name.clone(),
+                r.email.clone().unwrap_or_default(),
+                r.phone.clone().unwrap_or_default(),
+                format!("{:.2}", r.entry.value),
+                r.entry.revenue_minor.to_string(),
+                r.entry.reason_code.clone().unwrap_or_default(),
+                codes.join(";"),
+                r.entry
+                    .since
+                    .map(|t| t.date_naive().to_string())
+                    .unwrap_or_default(),
+            ];
+            let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+            out.push_str(&line.join(","));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// A CSV field, quoted when it needs to be, and with a leading formula character defused.
+fn csv_field(text: &str) -> String {
+    let guarded = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if guarded.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// A page of `q`'s list.
+pub async fn list(tx: &mut Tx, q: WinbackQuery) -> Result<ListPage, StoreError> {
+    let rows = tx.winback_page(&q).await?;
+    let total = tx.winback_count(&q).await?;
+    let refreshed_at = tx.winback_refreshed(&q.list).await?;
+    Ok(ListPage {
+        query: q,
+        rows,
+        total,
+        refreshed_at,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_falling_or_stopped_purchase_trend_is_a_signal() {
+        let c = json!({"components": [{"kind": "vitality", "reasons": [
+            {"code": "p_alive_medium", "params": {"p": 0.6}},
+            {"code": "purchase_trend_down", "params": {"ratio": 0.4}}
+        ]}]});
+        assert_eq!(purchase_falling(&c).unwrap()["params"]["ratio"], 0.4);
+        let dip = json!({"components": [{"reasons": [{"code": "purchase_trend_down", "params": {"ratio": "0.7"}}]}]});
+        assert!(purchase_falling(&dip).is_none());
+        let stopped = json!({"components": [{"reasons": [{"code": "purchase_trend_stopped"}]}]});
+        assert!(purchase_falling(&stopped).is_some());
+        let steady = json!({"components": [{"reasons": [{"code": "purchase_trend_steady"}]}]});
+        assert!(purchase_falling(&steady).is_none());
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_and_formulas_defused() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("=HYPERLINK()"), "'=HYPERLINK()");
+    }
+}
