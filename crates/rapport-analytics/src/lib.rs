@@ -49,6 +49,7 @@ pub mod optimize;
 pub mod pareto_nbd;
 pub mod rfm;
 pub mod special;
+pub mod uplift;
 
 pub use bgbb::{BgBb, BgBbFit, BgBbParams, DiscreteHistory};
 pub use bgnbd::{BgNbd, BgNbdFit, BgParams, BgVariant};
@@ -66,6 +67,7 @@ pub use rfm::{
     CompressedRfm, CustomerRfm, Holdout, RfmOptions, RfmScore, RfmSummary, RfmTriple, Segment,
     TimeUnit, Transaction, quintile_scores, rfm_scores, summarize,
 };
+pub use uplift::{RateDifference, rate_difference};
 
 use std::fmt;
 

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use rapport_domain::duplicates::{DuplicateCandidate, DuplicateInput, find_duplicates};
 use rapport_domain::{AuditEntry, AuditId, OrgId, UserId};
 use rapport_store::schema::{
-    PARTIES, PARTY_ALIASES, PARTY_LINKS, PARTY_REFERENCES, PARTY_SCORES, WINBACK_ENTRIES,
+    CAMPAIGN_MEMBERS, PARTIES, PARTY_ALIASES, PARTY_LINKS, PARTY_REFERENCES, PARTY_SCORES,
+    WINBACK_ENTRIES,
 };
 use rapport_store::{Row, Store, StoreError, Value};
 use uuid::Uuid;
@@ -147,6 +148,17 @@ pub async fn merge(
         return Err(MergeError::Invalid(
             "a party cannot be merged into itself".into(),
         ));
+    }
+    // A campaign member's attempts and outcome belong to that customer as the campaign saw
+    // them; moving them onto another would change the campaign's result.
+    if !tx
+        .fetch_in(&CAMPAIGN_MEMBERS, "party_id", &[Value::Uuid(other_id)])
+        .await?
+        .is_empty()
+    {
+        return Err(MergeError::Invalid(format!(
+            "'{other}' is in a win-back campaign: its attempts and outcome stay with it, so it cannot be merged away (merge the other way round, or keep both)"
+        )));
     }
     let mut report = MergeReport {
         kept: keep_row[ext_col].as_str().unwrap_or_default().to_string(),

@@ -56,6 +56,9 @@ pub enum Action {
     WriteCatalogue,
     /// Plan and run campaigns (win-back, nurture, cross-selling).
     RunCampaigns,
+    /// Record a campaign's contact attempt and its outcome for a customer assigned to (or owned
+    /// by) `assignee`: agents record outcomes, relationship managers work their own tasks.
+    WorkCampaign { assignee: Option<UserId> },
     /// Add, change, disable users; reset passwords; manage anyone's API tokens.
     ManageUsers,
     /// Change org settings (score weights, withdrawal rules, thresholds).
@@ -79,6 +82,8 @@ pub fn allows(actor: Actor, action: Action) -> bool {
         (RelationshipManager, WriteParty { owner }) => owns(owner),
         (RelationshipManager, LogTouchpoint { owner, .. }) => owns(owner),
         (RelationshipManager, WriteCommerce { owner }) => owns(owner),
+        (RelationshipManager, WorkCampaign { assignee }) => owns(assignee),
+        (Agent, WorkCampaign { .. }) => true,
         (
             RelationshipManager,
             MergeParties {
@@ -160,6 +165,14 @@ mod tests {
             (Action::Import, [true, true, false, false, false]),
             (Action::WriteCatalogue, [true, true, false, false, false]),
             (Action::RunCampaigns, [true, true, false, false, false]),
+            (
+                Action::WorkCampaign { assignee: MINE },
+                [true, true, true, true, false],
+            ),
+            (
+                Action::WorkCampaign { assignee: THEIRS },
+                [true, true, false, true, false],
+            ),
             (Action::ManageUsers, [true, false, false, false, false]),
             (Action::ManageSettings, [true, false, false, false, false]),
             (Action::ReadAudit, [true, false, false, false, false]),

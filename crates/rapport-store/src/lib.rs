@@ -7,6 +7,7 @@
 //! described in [`schema`], with SQL shared between the backends; where the dialects differ
 //! (bulk loading, index maintenance, connection settings) the difference lives in `dialect`.
 
+mod campaigns;
 mod dialect;
 mod migrate;
 mod portfolio;
@@ -32,6 +33,7 @@ use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
 
+pub use campaigns::{MemberQuery, MemberResult, MemberRow};
 pub use migrate::latest_version as schema_version;
 pub use portfolio::{PortfolioQuery, PortfolioRow, PortfolioSort};
 pub use query::{Filter, ListQuery, Op, Search};

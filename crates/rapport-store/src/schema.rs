@@ -582,6 +582,96 @@ pub static SAVED_FILTERS: Table = Table {
     )],
 };
 
+/// Win-back campaigns.
+pub static CAMPAIGNS: Table = Table {
+    name: "campaigns",
+    columns: &[
+        c("id", Uuid),
+        c("name", Text),
+        c("list", Text),
+        c("query", Text),
+        c("status", Text),
+        c("control_share", Float),
+        c("offers", Json),
+        c("cost_minor", Int),
+        c("currency", Text),
+        c("due_days", Int),
+        n("created_by", Uuid),
+        c("created_at", Time),
+        n("closed_at", Time),
+    ],
+    key: &["id"],
+    natural_key: Some("name"),
+    indexes: &[uq("campaigns_name", "org_id, name")],
+    foreign_keys: &[],
+};
+
+/// A campaign's customers: treatment or control, the offer, the task, the outcome.
+pub static CAMPAIGN_MEMBERS: Table = Table {
+    name: "campaign_members",
+    columns: &[
+        c("campaign_id", Uuid),
+        c("party_id", Uuid),
+        c("arm", Text),
+        n("reason_code", Text),
+        n("offer", Text),
+        c("value", Float),
+        n("assignee_id", Uuid),
+        n("due_on", Date),
+        n("task_id", Uuid),
+        n("outcome", Text),
+        n("outcome_at", Time),
+        c("attempts", Int),
+    ],
+    key: &["campaign_id", "party_id"],
+    natural_key: None,
+    indexes: &[ix(
+        "campaign_members_assignee",
+        "org_id, assignee_id, campaign_id",
+    )],
+    foreign_keys: &[
+        fk(
+            "campaign_members_campaign_fk",
+            "org_id, campaign_id",
+            "campaigns",
+            "org_id, id",
+        ),
+        fk(
+            "campaign_members_party_fk",
+            "org_id, party_id",
+            "parties",
+            "org_id, id",
+        ),
+    ],
+};
+
+/// Each contact attempt of a campaign and its outcome.
+pub static CAMPAIGN_ATTEMPTS: Table = Table {
+    name: "campaign_attempts",
+    columns: &[
+        c("id", Uuid),
+        c("campaign_id", Uuid),
+        c("party_id", Uuid),
+        c("at", Time),
+        c("outcome", Text),
+        n("note", Text),
+        n("user_id", Uuid),
+        c("recorded_at", Time),
+    ],
+    key: &["id"],
+    natural_key: None,
+    indexes: &[ix(
+        "campaign_attempts_member",
+        "org_id, campaign_id, party_id, at",
+    )],
+    foreign_keys: &[fk(
+        "campaign_attempts_member_fk",
+        "org_id, campaign_id, party_id",
+        "campaign_members",
+        "org_id, campaign_id, party_id",
+    )],
+};
+
 /// Every org-scoped table, parents before children (the order to load and to check).
 pub static ALL: &[&Table] = &[
     &USERS,
@@ -605,6 +695,9 @@ pub static ALL: &[&Table] = &[
     &ORG_SETTINGS,
     &WINBACK_ENTRIES,
     &SAVED_FILTERS,
+    &CAMPAIGNS,
+    &CAMPAIGN_MEMBERS,
+    &CAMPAIGN_ATTEMPTS,
 ];
 
 /// The tables whose `party_id`-like columns point at a party: what a merge moves.

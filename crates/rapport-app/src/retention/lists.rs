@@ -404,7 +404,7 @@ impl ListPage {
 }
 
 /// A CSV field, quoted when it needs to be, and with a leading formula character defused.
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     let guarded = if text.starts_with(['=', '+', '-', '@']) {
         format!("'{text}")
     } else {

@@ -3,6 +3,7 @@
 //! remorse: withdrawal rates by signing-to-delivery gap, product and channel, and the contracts
 //! in their withdrawal period whose customer nobody has contacted since signing (`remorse`).
 
+pub mod campaigns;
 pub mod contracts;
 pub mod filters;
 pub mod lists;

@@ -44,3 +44,59 @@ CREATE TABLE saved_filters (
     CONSTRAINT saved_filters_user_fk FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id)
 );
 CREATE UNIQUE INDEX saved_filters_name ON saved_filters (org_id, user_id, list, name);
+
+-- Win-back campaigns: who was targeted from which list, the random control group held out,
+-- the offer per customer, the task of the manager who calls, and each contact attempt.
+CREATE TABLE campaigns (
+    org_id          UUID NOT NULL REFERENCES orgs (id),
+    id              UUID NOT NULL,
+    name            TEXT NOT NULL,
+    list            TEXT NOT NULL,
+    query           TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    control_share   DOUBLE PRECISION NOT NULL,
+    offers          JSONB NOT NULL,
+    cost_minor      BIGINT NOT NULL,
+    currency        TEXT NOT NULL,
+    due_days        BIGINT NOT NULL,
+    created_by      UUID,
+    created_at      TIMESTAMPTZ NOT NULL,
+    closed_at       TIMESTAMPTZ,
+    PRIMARY KEY (org_id, id)
+);
+CREATE UNIQUE INDEX campaigns_name ON campaigns (org_id, name);
+
+CREATE TABLE campaign_members (
+    org_id          UUID NOT NULL,
+    campaign_id     UUID NOT NULL,
+    party_id        UUID NOT NULL,
+    arm             TEXT NOT NULL,
+    reason_code     TEXT,
+    offer           TEXT,
+    value           DOUBLE PRECISION NOT NULL,
+    assignee_id     UUID,
+    due_on          DATE,
+    task_id         UUID,
+    outcome         TEXT,
+    outcome_at      TIMESTAMPTZ,
+    attempts        BIGINT NOT NULL,
+    PRIMARY KEY (org_id, campaign_id, party_id),
+    CONSTRAINT campaign_members_campaign_fk FOREIGN KEY (org_id, campaign_id) REFERENCES campaigns (org_id, id),
+    CONSTRAINT campaign_members_party_fk FOREIGN KEY (org_id, party_id) REFERENCES parties (org_id, id)
+);
+CREATE INDEX campaign_members_assignee ON campaign_members (org_id, assignee_id, campaign_id);
+
+CREATE TABLE campaign_attempts (
+    org_id          UUID NOT NULL,
+    id              UUID NOT NULL,
+    campaign_id     UUID NOT NULL,
+    party_id        UUID NOT NULL,
+    at              TIMESTAMPTZ NOT NULL,
+    outcome         TEXT NOT NULL,
+    note            TEXT,
+    user_id         UUID,
+    recorded_at     TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (org_id, id),
+    CONSTRAINT campaign_attempts_member_fk FOREIGN KEY (org_id, campaign_id, party_id) REFERENCES campaign_members (org_id, campaign_id, party_id)
+);
+CREATE INDEX campaign_attempts_member ON campaign_attempts (org_id, campaign_id, party_id, at);

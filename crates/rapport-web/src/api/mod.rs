@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod body;
+pub mod campaigns;
 pub mod fields;
 pub mod health;
 pub mod insights;
@@ -56,6 +57,13 @@ pub fn declare(routes: Routes) -> Routes {
         .get("/api/v1/retention/saved-filters", Need::SignedIn, "My saved filters of the win-back lists", retention::saved_filters)
         .post("/api/v1/retention/saved-filters", Need::SignedIn, "Save a filter of a win-back list", retention::save_filter)
         .delete("/api/v1/retention/saved-filters/{id}", Need::SignedIn, "Remove one of my saved filters", retention::delete_filter)
+        .get("/api/v1/campaigns", Need::Can(Action::Read), "Win-back campaigns, newest first", campaigns::list)
+        .post("/api/v1/campaigns", Need::Can(Action::RunCampaigns), "Start a win-back campaign on a list (or a filter of it), with a random control group held out, offers per reason and tasks", campaigns::create)
+        .get("/api/v1/campaigns/{key}", Need::Can(Action::Read), "A campaign and its result: win-back rate against the control group with its 95 % interval, revenue regained, cost per regained customer, by reason and offer", campaigns::show)
+        .get("/api/v1/campaigns/{key}/members", Need::Can(Action::Read), "A campaign's customers with their arm, offer, task and outcome", campaigns::members)
+        .get("/api/v1/campaigns/{key}/members.csv", Need::Can(Action::Export), "A campaign's customers and outcomes as CSV", campaigns::members_csv)
+        .post("/api/v1/campaigns/{key}/attempts", Need::SignedIn, "Record a contact attempt and its outcome (agents; relationship managers for their own tasks)", campaigns::attempt)
+        .post("/api/v1/campaigns/{key}/close", Need::Can(Action::RunCampaigns), "Close a campaign: no more attempts, open tasks cancelled", campaigns::close)
         .post("/api/v1/contracts/{key}/events", Need::Write(ImportKind::Contracts), "Record a delivery, withdrawal, cancellation, renewal or expiry of a contract, checked against its life cycle", retention::contract_event)
         .get("/api/v1/settings/withdrawal-rules", Need::Can(Action::Read), "The withdrawal (cooling-off) periods by product and category (the defaults until an admin sets them)", retention::get_rules)
         .put("/api/v1/settings/withdrawal-rules", Need::Can(Action::ManageSettings), "Set the withdrawal periods (for contracts recorded from now on)", retention::put_rules)

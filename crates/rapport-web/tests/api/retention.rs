@@ -353,3 +353,115 @@ async fn the_winback_lists_their_csv_and_saved_filters() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_winback_campaign_runs_with_a_control_group_and_counts_each_outcome_once() {
+    for server in servers().await {
+        support::seed_orders_and_score(&server).await;
+        let at_risk = call(server.get("/api/v1/retention/at-risk?limit=1", Viewer)).await;
+        let total = at_risk.body["total"].as_i64().unwrap();
+        assert!(total >= 4, "{}", at_risk.text);
+        let body = json!({"name": "Autumn win-back", "list": "at_risk", "control_share": 0.5,
+                          "offers": {"*": "Personal call from the manager"}, "cost": "120.00", "due_days": 7});
+        let r = call(server.post("/api/v1/campaigns", RelationshipManager, body.clone())).await;
+        assert_eq!(r.status, 403, "managers run campaigns: {}", r.text);
+        let r = call(server.post("/api/v1/campaigns", Manager, body.clone())).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let (treated, control) = (
+            r.body["treatment"].as_i64().unwrap(),
+            r.body["control"].as_i64().unwrap(),
+        );
+        assert_eq!(treated + control, total);
+        assert!(treated > 0 && control > 0, "{}", r.text);
+        let again = call(server.post("/api/v1/campaigns", Manager, body)).await;
+        assert_eq!(again.status, 409, "{}", again.text);
+        let empty = call(server.post(
+            "/api/v1/campaigns",
+            Manager,
+            json!({"name": "Nobody", "list": "at_risk", "query": "q=no-such-customer"}),
+        ))
+        .await;
+        assert_eq!(empty.status, 422, "{}", empty.text);
+        assert_eq!(empty.body["errors"][0]["field"], "list");
+
+        let member = |arm: &str| {
+            let server = &server;
+            let arm = arm.to_string();
+            async move {
+                let r = call(server.get(
+                    &format!("/api/v1/campaigns/Autumn%20win-back/members?arm={arm}&limit=1"),
+                    Viewer,
+                ))
+                .await;
+                assert_eq!(r.status, 200, "{}", r.text);
+                r.body["items"][0].clone()
+            }
+        };
+        let treated_one = member("treatment").await;
+        assert_eq!(treated_one["offer"], "Personal call from the manager");
+        assert!(!treated_one["due_on"].is_null());
+        let control_one = member("control").await;
+        let key = |m: &Value| m["external_id"].as_str().unwrap().to_string();
+        let attempt = |party: String, outcome: &str| json!({"party": party, "outcome": outcome, "note": "called"});
+        let path = "/api/v1/campaigns/Autumn%20win-back/attempts";
+        let r = call(server.post(path, Viewer, attempt(key(&treated_one), "no_answer"))).await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let r = call(server.post(path, Agent, attempt(key(&treated_one), "no_answer"))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let r = call(server.post(path, Agent, attempt(key(&treated_one), "won_back"))).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        let dup = call(server.post(path, Agent, attempt(key(&treated_one), "declined"))).await;
+        assert_eq!(dup.status, 409, "one outcome per customer: {}", dup.text);
+        let r = call(server.post(path, Agent, attempt(key(&control_one), "won_back"))).await;
+        assert_eq!(
+            r.status, 422,
+            "the control group is not contacted: {}",
+            r.text
+        );
+        let r = call(server.post(path, Agent, attempt("NOPE".into(), "won_back"))).await;
+        assert_eq!(r.status, 404, "{}", r.text);
+        let r = call(server.post(
+            path,
+            Agent,
+            json!({"party": key(&treated_one), "outcome": "maybe"}),
+        ))
+        .await;
+        assert_eq!(r.status, 422, "{}", r.text);
+
+        let result = call(server.get("/api/v1/campaigns/Autumn%20win-back", Viewer)).await;
+        assert_eq!(result.status, 200, "{}", result.text);
+        let o = &result.body["overall"];
+        assert_eq!(o["treated"].as_i64().unwrap(), treated);
+        assert_eq!(o["control"].as_i64().unwrap(), control);
+        assert_eq!(o["recorded"]["won_back"], 1);
+        assert_eq!(o["cost"], "120.00");
+        assert!(o["lift"]["low"].as_f64().unwrap() <= o["lift"]["high"].as_f64().unwrap());
+
+        // The treated customers' tasks are on the assignees' lists.
+        let tasks = call(server.get("/api/v1/tasks?limit=200", Manager)).await;
+        assert!(tasks.text.contains("Win back"), "{}", tasks.text);
+        let csv =
+            call(server.get("/api/v1/campaigns/Autumn%20win-back/members.csv", Manager)).await;
+        assert_eq!(csv.status, 200);
+        assert_eq!(csv.text.lines().count() as i64, total + 1);
+
+        let closed = call(server.post(
+            "/api/v1/campaigns/Autumn%20win-back/close",
+            Manager,
+            json!({}),
+        ))
+        .await;
+        assert_eq!(closed.status, 200, "{}", closed.text);
+        assert_eq!(closed.body["status"], "closed");
+        let r = call(server.post(path, Agent, attempt(key(&treated_one), "no_answer"))).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        let r = call(server.post(
+            "/api/v1/campaigns/Autumn%20win-back/close",
+            Manager,
+            json!({}),
+        ))
+        .await;
+        assert_eq!(r.status, 409, "{}", r.text);
+        server.stop().await;
+    }
+}

@@ -1,6 +1,7 @@
 //! The schemas and parameters of the retention endpoints.
 
 use rapport_app::insights::SEGMENTS;
+use rapport_app::retention::campaigns::OUTCOMES;
 use rapport_app::retention::lists::{LISTS, SIGNALS};
 use rapport_app::retention::rules::MAX_DAYS;
 use rapport_app::retention::{Ended, Gap};
@@ -12,6 +13,7 @@ use super::{json_response, schema_ref};
 
 pub(super) fn insert_schemas(s: &mut Map<String, Value>) {
     lists_schemas(s);
+    campaign_schemas(s);
     let days = json!({"type": "integer", "minimum": 0, "maximum": MAX_DAYS});
     let rules = json!({
         "type": "object",
@@ -298,6 +300,88 @@ fn lists_schemas(s: &mut Map<String, Value>) {
     );
 }
 
+fn campaign_schemas(s: &mut Map<String, Value>) {
+    let text = json!({"type": "string"});
+    let opt = json!({"type": ["string", "null"]});
+    let campaign = json!({
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "name": text, "list": {"type": "string", "enum": LISTS}, "query": text,
+            "status": {"type": "string", "enum": ["running", "closed"]},
+            "control_share": {"type": "number"},
+            "offers": {"type": "object", "additionalProperties": {"type": "string"}},
+            "cost": text, "currency": text, "due_days": {"type": "integer"},
+            "created_at": {"type": "string", "format": "date-time"},
+            "closed_at": {"type": ["string", "null"], "format": "date-time"}
+        },
+        "required": ["id", "name", "list", "query", "status", "control_share", "offers", "cost", "currency", "due_days", "created_at", "closed_at"]
+    });
+    s.insert("Campaign".into(), campaign.clone());
+    s.insert("CampaignList".into(), json!({"type": "object", "properties": {"items": {"type": "array", "items": campaign}}, "required": ["items"]}));
+    s.insert("CampaignStarted".into(), json!({"type": "object", "properties": {"campaign": schema_ref("Campaign"), "treatment": {"type": "integer"}, "control": {"type": "integer"}}, "required": ["campaign", "treatment", "control"]}));
+    s.insert(
+        "CampaignCreate".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "name": {"type": "string", "minLength": 1, "maxLength": 200},
+                "list": {"type": "string", "enum": ["at_risk", "churned", "at-risk"]},
+                "query": {"type": "string", "maxLength": 2000, "description": "The list's filters: owner, reason, min_value, q."},
+                "control_share": {"type": "number", "minimum": 0, "maximum": 0.5, "description": "Share held out as the control group (default 0.2)."},
+                "offers": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 500}, "description": "Offer per reason code; '*' for the rest."},
+                "cost": {"type": "string", "description": "The campaign's cost, a decimal amount."},
+                "currency": {"type": "string", "minLength": 3, "maxLength": 3},
+                "due_days": {"type": "integer", "minimum": 1, "maximum": 365}
+            },
+            "required": ["name", "list"],
+            "additionalProperties": false
+        }),
+    );
+    let group = json!({
+        "type": "object",
+        "properties": {
+            "key": opt, "treated": {"type": "integer"}, "control": {"type": "integer"},
+            "returned_treated": {"type": "integer"}, "returned_control": {"type": "integer"},
+            "winback_rate": {"type": ["number", "null"]}, "control_rate": {"type": ["number", "null"]},
+            "lift": {"type": ["object", "null"], "description": "Treated minus control rate with its 95 % Agresti-Caffo interval."},
+            "recorded": {"type": "object"},
+            "revenue_regained": text, "revenue_control": text, "incremental_revenue": opt
+        },
+        "required": ["key", "treated", "control", "returned_treated", "returned_control", "winback_rate", "control_rate", "lift", "recorded", "revenue_regained", "revenue_control", "incremental_revenue"]
+    });
+    s.insert(
+        "CampaignResult".into(),
+        json!({
+            "type": "object",
+            "properties": {
+                "campaign": schema_ref("Campaign"),
+                "overall": group,
+                "by_reason": {"type": "array", "items": group},
+                "by_offer": {"type": "array", "items": group}
+            },
+            "required": ["campaign", "overall", "by_reason", "by_offer"]
+        }),
+    );
+    s.insert("CampaignMembers".into(), json!({
+        "type": "object",
+        "properties": {"total": {"type": "integer"}, "offset": {"type": "integer"}, "next_offset": {"type": ["integer", "null"]}, "items": {"type": "array", "items": {"type": "object"}}},
+        "required": ["total", "offset", "next_offset", "items"]
+    }));
+    s.insert("AttemptCreate".into(), json!({
+        "type": "object",
+        "properties": {
+            "party": {"type": "string", "minLength": 1, "description": "The customer's external id."},
+            "outcome": {"type": "string", "enum": OUTCOMES},
+            "at": {"type": "string", "format": "date-time"},
+            "note": {"type": "string", "maxLength": 20000}
+        },
+        "required": ["party", "outcome"],
+        "additionalProperties": false
+    }));
+    s.insert("AttemptRecorded".into(), json!({"type": "object", "properties": {"party": text, "outcome": {"type": "string", "enum": OUTCOMES}}, "required": ["party", "outcome"]}));
+}
+
 fn list_filters() -> Vec<Value> {
     vec![
         owner(),
@@ -438,6 +522,58 @@ pub(super) fn operation(
         "/api/v1/retention/saved-filters/{id}" => {
             responses.insert("204".into(), json!({"description": "Removed"}));
             return true;
+        }
+        "/api/v1/campaigns" => {
+            if method == "POST" {
+                op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema_ref("CampaignCreate")}}}));
+                responses.insert(
+                    "201".into(),
+                    json_response("Started", schema_ref("CampaignStarted")),
+                );
+                responses.insert("409".into(), json!({"description": "A campaign of this name exists", "content": {"application/problem+json": {"schema": schema_ref("Problem")}}}));
+                return true;
+            }
+            (Vec::new(), "The campaigns", "CampaignList")
+        }
+        "/api/v1/campaigns/{key}" => (Vec::new(), "The campaign and its result", "CampaignResult"),
+        "/api/v1/campaigns/{key}/members" | "/api/v1/campaigns/{key}/members.csv" => {
+            let mut p = vec![
+                query(
+                    "arm",
+                    json!({"type": "string", "enum": ["treatment", "control"]}),
+                    "Only this arm.",
+                ),
+                query(
+                    "outcome",
+                    json!({"type": "string", "enum": ["open", "won_back", "declined", "not_reachable", "no_answer"]}),
+                    "Only this outcome (open: none yet).",
+                ),
+                query(
+                    "assignee",
+                    json!({"type": "string", "enum": ["me"]}),
+                    "Only my tasks.",
+                ),
+            ];
+            if path.ends_with(".csv") {
+                responses.insert("200".into(), json!({"description": "One row per member", "content": {"text/csv": {"schema": {"type": "string"}}}}));
+                op.insert("parameters".into(), Value::Array(p));
+                return true;
+            }
+            p.extend(paging());
+            (p, "A page of members", "CampaignMembers")
+        }
+        "/api/v1/campaigns/{key}/attempts" => {
+            op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema_ref("AttemptCreate")}}}));
+            responses.insert(
+                "201".into(),
+                json_response("Recorded", schema_ref("AttemptRecorded")),
+            );
+            responses.insert("409".into(), json!({"description": "The customer's outcome is recorded already", "content": {"application/problem+json": {"schema": schema_ref("Problem")}}}));
+            return true;
+        }
+        "/api/v1/campaigns/{key}/close" => {
+            responses.insert("409".into(), json!({"description": "Closed already", "content": {"application/problem+json": {"schema": schema_ref("Problem")}}}));
+            (Vec::new(), "The closed campaign", "Campaign")
         }
         "/api/v1/contracts/{key}/events" => {
             op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema_ref("ContractEvent")}}}));
