@@ -14,6 +14,7 @@
 //! follow each customer's fate; about 1% of the customers are planted duplicates.
 
 mod bench;
+mod bench_contracts;
 mod bench_touchpoints;
 mod calendar;
 mod catalog;
@@ -36,6 +37,10 @@ mod tasks;
 mod tests;
 
 pub use bench::write_bench_orders;
+pub use bench_contracts::{
+    bench_as_of, bench_customer_id, write_bench_contracts, write_bench_customers,
+    write_bench_products, write_bench_reasons,
+};
 pub use bench_touchpoints::{bench_party_id, write_bench_interactions, write_bench_parties};
 
 use chrono::NaiveDate;

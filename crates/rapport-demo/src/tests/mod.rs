@@ -1,8 +1,9 @@
 //! Tests of the generated company as a whole, reading the CSV text back like an importer
 //! would: shape and determinism, referential integrity, the field rules of
-//! `docs/csv-formats.md`, the planted patterns, and the benchmark writer.
+//! `docs/csv-formats.md`, the planted patterns, and the benchmark writers.
 
 mod bench;
+mod bench_contracts;
 mod integrity;
 mod patterns;
 mod rules;
