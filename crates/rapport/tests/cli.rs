@@ -61,6 +61,8 @@ fn every_command_has_help() {
         "serve",
         "clv",
         "score",
+        "campaign",
+        "report",
     ] {
         assert!(top.contains(cmd), "top-level help lists {cmd}");
         let help = ok(&db.url, &[cmd, "--help"]);
@@ -623,5 +625,147 @@ async fn the_retention_reports_over_the_demo_company_on_both_backends() {
             let stderr = String::from_utf8_lossy(&out.stderr);
             assert!(stderr.contains(says), "{full:?}: {stderr}");
         }
+    }
+}
+
+#[tokio::test]
+async fn a_winback_campaign_from_the_command_line_on_both_backends() {
+    for db in TestDb::all().await {
+        ok(
+            &db.url,
+            &[
+                "demo",
+                "--no-serve",
+                "--customers",
+                "300",
+                "--seed",
+                "9",
+                "--as-of",
+                "2025-06-01",
+            ],
+        );
+        ok(&db.url, &["score", "--as-of", "2025-06-01"]);
+        let churned: serde_json::Value = serde_json::from_str(&ok(
+            &db.url,
+            &["report", "churned", "--json", "--limit", "5"],
+        ))
+        .unwrap();
+        let first = churned["items"][0]["external_id"]
+            .as_str()
+            .expect("a churned customer")
+            .to_string();
+        let started = ok(
+            &db.url,
+            &[
+                "campaign",
+                "create",
+                "--name",
+                "Spring",
+                "--list",
+                "churned",
+                "--control-share",
+                "0",
+                "--offer",
+                "*=Personal call",
+                "--cost",
+                "90.00",
+                "--json",
+            ],
+        );
+        let started: serde_json::Value = serde_json::from_str(&started).unwrap();
+        assert_eq!(started["control"], 0);
+        assert!(started["treatment"].as_i64().unwrap() > 0);
+        assert!(ok(&db.url, &["campaign", "list"]).contains("Spring"));
+
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join("bad.csv");
+        std::fs::write(
+            &bad,
+            format!("party,outcome,note\n{first},won_back,ok\n{first},maybe,\n"),
+        )
+        .unwrap();
+        let out = rapport(
+            &db.url,
+            &["campaign", "outcomes", "Spring", bad.to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("line 3: outcome 'maybe'"),
+            "{out:?}"
+        );
+        let dup = dir.path().join("dup.csv");
+        std::fs::write(
+            &dup,
+            format!("party,outcome\n{first},won_back\n{first},declined\n"),
+        )
+        .unwrap();
+        let out = rapport(
+            &db.url,
+            &["campaign", "outcomes", "Spring", dup.to_str().unwrap()],
+        );
+        assert_eq!(out.status.code(), Some(2), "{out:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("line 3"),
+            "{out:?}"
+        );
+        let good = dir.path().join("good.csv");
+        std::fs::write(
+            &good,
+            format!("party,outcome,note\n{first},won_back,Came back after the call\n"),
+        )
+        .unwrap();
+        assert!(
+            ok(
+                &db.url,
+                &["campaign", "outcomes", "Spring", good.to_str().unwrap()]
+            )
+            .contains("recorded 1")
+        );
+
+        let result: serde_json::Value =
+            serde_json::from_str(&ok(&db.url, &["campaign", "show", "Spring", "--json"])).unwrap();
+        assert_eq!(
+            result["overall"]["recorded"]["won_back"], 1,
+            "the refused files wrote nothing"
+        );
+        assert!(result["overall"]["lift"].is_null(), "no control group");
+        assert!(ok(&db.url, &["campaign", "show", "Spring"]).contains("no control group"));
+        let members = dir.path().join("members.csv");
+        ok(
+            &db.url,
+            &[
+                "campaign",
+                "export",
+                "Spring",
+                "--out",
+                members.to_str().unwrap(),
+            ],
+        );
+        let csv = std::fs::read_to_string(&members).unwrap();
+        assert!(
+            csv.starts_with("external_id,name,arm,") && csv.contains(",won_back,"),
+            "{csv}"
+        );
+        ok(&db.url, &["campaign", "close", "Spring"]);
+        let out = rapport(&db.url, &["campaign", "close", "Spring"]);
+        assert_eq!(out.status.code(), Some(2));
+        let out = rapport(
+            &db.url,
+            &[
+                "campaign",
+                "create",
+                "--name",
+                "Empty",
+                "--list",
+                "at-risk",
+                "--filter",
+                "q=nobody-at-all",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("holds nobody"),
+            "{out:?}"
+        );
     }
 }

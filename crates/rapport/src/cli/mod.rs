@@ -1,6 +1,7 @@
 //! The commands and their flags (clap), and the dispatch to each command's module.
 
 mod analytics;
+mod campaign;
 mod data;
 mod demo;
 mod progress;
@@ -87,6 +88,10 @@ pub enum Command {
     /// (12 months), health with its reasons and class, stored as a new score run (earlier runs
     /// are kept).
     Score(analytics::ScoreArgs),
+    /// Win-back campaigns: start one on a list, read its result against the control group,
+    /// import contact outcomes, export the members, close.
+    #[command(subcommand)]
+    Campaign(campaign::CampaignCommand),
     /// Reports: the latest score run's insights, cancellation reasons, buyer's remorse.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -129,6 +134,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Clv(args) => analytics::clv(args),
         Command::Score(args) => analytics::score(&cli.db, &cli.org, args).await,
         Command::Report(cmd) => report::run(&cli.db, &cli.org, cmd).await,
+        Command::Campaign(cmd) => campaign::run(&cli.db, &cli.org, cmd).await,
         Command::Serve(args) => serve::run(&cli.db, &cli.org, args).await,
         Command::Demo(args) => demo::run(&cli.db, &cli.org, args).await,
     }

@@ -14,12 +14,12 @@ mod draw;
 mod parse;
 mod results;
 
-pub use attempts::{Attempt, close, record_attempt};
+pub use attempts::{Attempt, close, record_attempt, record_attempts};
 pub use draw::in_control;
 use draw::offer_for;
 use parse::list_query;
 pub use parse::parse_new;
-pub use results::{GroupResult, Results, results};
+pub use results::{GroupResult, Results, results, results_text};
 
 use std::collections::BTreeMap;
 

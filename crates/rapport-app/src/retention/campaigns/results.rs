@@ -180,3 +180,90 @@ pub async fn results(tx: &mut Tx, key: &str) -> Result<Results, RecordError> {
         by_offer: sorted(by_offer),
     })
 }
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{:.1}%", v * 100.0))
+}
+
+/// The result as text for the command line.
+pub fn results_text(r: &Results) -> String {
+    let c = &r.campaign;
+    let digits = currency_digits(&c.currency);
+    let o = &r.overall;
+    let money = |m: i64| format!("{} {}", format_minor(m, digits), c.currency);
+    let mut out = format!(
+        "{} ({}, {} list, started {}): {} contacted, {} held out\n",
+        c.name,
+        c.status,
+        c.list,
+        c.created_at.date_naive(),
+        o.treated,
+        o.control
+    );
+    out.push_str(&format!(
+        "came back (bought or signed again): {} of {} contacted ({}), {} of {} held out ({})\n",
+        o.returned_treated,
+        o.treated,
+        pct(o.difference.map(|d| d.treated)),
+        o.returned_control,
+        o.control,
+        pct(o.difference.map(|d| d.control)),
+    ));
+    match o.difference {
+        Some(d) => out.push_str(&format!(
+            "difference {:+.1} points, 95 % interval {:+.1} to {:+.1}{}\n",
+            d.difference * 100.0,
+            d.low * 100.0,
+            d.high * 100.0,
+            if d.low > 0.0 {
+                ": the campaign won customers back"
+            } else {
+                ": not distinguishable from what happens anyway (yet)"
+            }
+        )),
+        None => out.push_str(
+            "no control group: the win-back rate cannot be compared with what happens anyway\n",
+        ),
+    }
+    out.push_str(&format!(
+        "recorded outcomes: {} won back, {} declined, {} not reachable, {} open\n",
+        o.won_back, o.declined, o.not_reachable, o.open
+    ));
+    out.push_str(&format!(
+        "revenue regained: {}",
+        money(o.revenue_treated_minor)
+    ));
+    if let Some(inc) = o.incremental_revenue_minor() {
+        out.push_str(&format!(
+            " ({} beyond the control group's rate)",
+            money(inc)
+        ));
+    }
+    out.push('\n');
+    let (per, per_inc) = r.cost_per_returned_minor();
+    out.push_str(&format!(
+        "cost {}; per customer who came back {}; per customer beyond the control group {}\n",
+        money(c.cost_minor),
+        per.map_or_else(|| "-".into(), money),
+        per_inc.map_or_else(|| "-".into(), money)
+    ));
+    for (title, groups) in [("by reason", &r.by_reason), ("by offer", &r.by_offer)] {
+        out.push_str(&format!("\n{title}:\n"));
+        for g in groups.iter() {
+            out.push_str(&format!(
+                "  {:<40} {:>5} contacted {:>7}  {:>5} held out {:>7}\n",
+                g.key
+                    .as_deref()
+                    .unwrap_or("(none)")
+                    .chars()
+                    .take(40)
+                    .collect::<String>(),
+                g.treated,
+                pct(g.difference.map(|d| d.treated)),
+                g.control,
+                pct(g.difference.map(|d| d.control)),
+            ));
+        }
+    }
+    out
+}
