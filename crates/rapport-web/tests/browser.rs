@@ -474,6 +474,71 @@ async fn a_manager_filters_the_portfolio_and_reads_the_insights() -> Outcome {
     Ok(())
 }
 
+/// The win-back flow: the manager reads the top reasons, opens the churned list, starts a
+/// campaign on it with a control group, records an outcome, and reads the result.
+#[tokio::test]
+async fn a_winback_manager_runs_a_campaign_with_a_control_group() -> Outcome {
+    for s in servers().await {
+        let Some(b) = browser_for(&s).await else {
+            return Ok(());
+        };
+        support::seed_orders_and_score(&s).await;
+        support::seed_contracts(&s).await;
+        sign_in(&b, &s, Manager).await?;
+        b.goto(&s.url("/retention/reasons?from=2025-03-01&to=2025-03-31"))
+            .await?;
+        b.wait_for("#reasons-chart svg").await?;
+        let first = texts_of(&b, "#reasons-table tbody tr:first-child td:nth-child(2) a").await?;
+        assert_eq!(first, ["Price too high"]);
+        b.screenshot(&shot_name(&s, "top-reasons")).await?;
+
+        b.click("header nav a[href='/retention/lists/at-risk']")
+            .await?;
+        b.wait_for("#list-table").await?;
+        b.screenshot(&shot_name(&s, "at-risk")).await?;
+        b.click("#list-campaign").await?;
+        b.wait_for("#campaign-form").await?;
+        js(
+            &b,
+            "document.querySelector('#campaign-name').value = 'Browser win-back';
+             document.querySelector('#campaign-control').value = '0.5';
+             document.querySelector('#campaign-offer').value = 'Personal call';
+             document.querySelector('#campaign-cost').value = '100.00'; return true",
+        )
+        .await?;
+        b.click("#campaign-submit").await?;
+        b.wait_for("#campaign-summary").await?;
+        assert!(path(&b).await?.starts_with("/campaigns/"));
+        let verdict = b.text_of("#campaign-verdict").await?;
+        assert!(
+            verdict.contains("95 %") || verdict.contains("No control group"),
+            "{verdict}"
+        );
+        // Record an outcome for the first customer to call.
+        js(
+            &b,
+            "const f = document.querySelector('#campaign-members form.attempt-form');
+             f.querySelector('select').value = 'won_back';
+             f.querySelector('input[name=note]').value = 'Accepted the offer'; return true",
+        )
+        .await?;
+        b.click("#campaign-members form.attempt-form button")
+            .await?;
+        b.wait_for("#campaign-notice").await?;
+        let won = js(
+            &b,
+            "return [...document.querySelectorAll('#campaign-summary div')]
+               .find(d => d.querySelector('dt').textContent.startsWith('Won back')).querySelector('dd').textContent",
+        )
+        .await?;
+        assert_eq!(won, json!("1"));
+        b.screenshot(&shot_name(&s, "campaign")).await?;
+        b.close().await?;
+        s.stop().await;
+    }
+    Ok(())
+}
+
 // ---------------------------------------------------------------------------------------------
 // Screenshots of the main pages
 

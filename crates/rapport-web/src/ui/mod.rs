@@ -3,6 +3,7 @@
 //! API, and every write through the same use cases.
 
 mod admin;
+mod campaigns;
 pub mod chart;
 mod dashboard;
 mod duplicates;
@@ -64,6 +65,36 @@ pub fn declare(routes: Routes) -> Routes {
             read,
             "Customers whose health fell since the previous run",
             portfolio::attention,
+        )
+        .get(
+            "/campaigns",
+            read,
+            "The win-back campaigns and the form to start one",
+            campaigns::show_board,
+        )
+        .post(
+            "/campaigns",
+            Need::Can(Action::RunCampaigns),
+            "Start a win-back campaign",
+            campaigns::start,
+        )
+        .get(
+            "/campaigns/{id}",
+            read,
+            "A campaign's result and the customers to call",
+            campaigns::show,
+        )
+        .post(
+            "/campaigns/{id}/attempts",
+            Need::SignedIn,
+            "Record a contact attempt of a campaign",
+            campaigns::attempt,
+        )
+        .post(
+            "/campaigns/{id}/close",
+            Need::Can(Action::RunCampaigns),
+            "Close a campaign",
+            campaigns::close,
         )
         .get(
             "/retention/lists/{list}",
