@@ -691,3 +691,75 @@ async fn the_winback_list_pages_filter_export_and_save_filters() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn a_relationship_manager_records_a_withdrawal_on_the_contract_page() {
+    for server in servers().await {
+        support::seed_orders_and_score(&server).await;
+        support::seed_contracts(&server).await;
+        let b = Browser::new();
+        b.sign_in(&server, &email(UserRole::RelationshipManager), PASSWORD)
+            .await;
+        let (_, html) = b.page(&server, &format!("/parties/{RM_PARTY}")).await;
+        assert!(html.contains("href=\"/contracts/K6\""), "{html}");
+        let (status, html) = b.page(&server, "/contracts/K6").await;
+        assert_eq!(status, 200);
+        assert!(html.contains("id=\"contract-event-form\""), "{html}");
+        let csrf = hidden(&html, "_csrf");
+        let post = |body: Vec<(&'static str, String)>, path: &'static str| {
+            let b = &b;
+            let server = &server;
+            async move {
+                let r = b
+                    .client
+                    .post(server.url(path))
+                    .form(&body)
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+        // A withdrawal needs its reason: said next to the form, nothing written.
+        let (status, html) = post(
+            vec![
+                ("_csrf", csrf.clone()),
+                ("event", "withdraw".into()),
+                ("reason", String::new()),
+            ],
+            "/contracts/K6/events",
+        )
+        .await;
+        assert_eq!(status, 422, "{html}");
+        assert!(html.contains("id=\"contract-errors\""), "{html}");
+        let (status, _) = post(
+            vec![
+                ("_csrf", csrf.clone()),
+                ("event", "withdraw".into()),
+                ("reason", "changed_mind".into()),
+                ("note", "Too rushed".into()),
+            ],
+            "/contracts/K6/events",
+        )
+        .await;
+        assert_eq!(status, 303);
+        let (_, html) = b.page(&server, "/contracts/K6?done=1").await;
+        assert!(html.contains("id=\"contract-notice\""));
+        assert!(
+            html.contains("Withdrawn") && html.contains("Too rushed"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("id=\"contract-event-form\""),
+            "nothing more can happen"
+        );
+        // Another manager's customer's contract: refused.
+        let (status, _) = post(
+            vec![("_csrf", csrf.clone()), ("event", "expire".into())],
+            "/contracts/K2/events",
+        )
+        .await;
+        assert_eq!(status, 403);
+        server.stop().await;
+    }
+}

@@ -344,6 +344,7 @@ async fn score_runs_over_the_demo_company_on_both_backends() {
                 "3",
                 "--as-of",
                 "2025-06-01",
+                "--no-score",
             ],
         );
         let before = rapport(&db.url, &["report", "segments"]);

@@ -5,6 +5,7 @@
 mod admin;
 mod campaigns;
 pub mod chart;
+mod contract;
 mod dashboard;
 mod duplicates;
 pub mod explain;
@@ -65,6 +66,18 @@ pub fn declare(routes: Routes) -> Routes {
             read,
             "Customers whose health fell since the previous run",
             portfolio::attention,
+        )
+        .get(
+            "/contracts/{key}",
+            read,
+            "A contract and what happened to it",
+            contract::show,
+        )
+        .post(
+            "/contracts/{key}/events",
+            Need::Write(ImportKind::Contracts),
+            "Record a delivery, withdrawal, cancellation, renewal or expiry",
+            contract::record,
         )
         .get(
             "/campaigns",

@@ -58,6 +58,8 @@ struct PartyPage<'a> {
     order_totals: Vec<Total>,
     timeline: Vec<Entry>,
     tables: Vec<Table>,
+    /// Each contract's page, where what happened to it is recorded.
+    contract_links: Vec<(String, String)>,
     interaction_fields: Vec<Field>,
     case_fields: Vec<Field>,
     survey_fields: Vec<Field>,
@@ -191,6 +193,22 @@ fn build<'a>(
                     .map(|t| super::locale::format_date(page.lang, t.date_naive()))
                     .unwrap_or_default(),
             }
+        })
+        .collect();
+    let contract_links = p
+        .contracts
+        .iter()
+        .map(|c| {
+            let g = |f: &str| get(K::Contracts, c, f);
+            (
+                format!("/contracts/{}", super::encode_path(&g("external_id"))),
+                format!(
+                    "{} · {} · {}",
+                    g("external_id"),
+                    g("sku"),
+                    page.code("contract_status", &g("status"))
+                ),
+            )
         })
         .collect();
     let tables = vec![
@@ -329,6 +347,7 @@ fn build<'a>(
         order_totals,
         timeline,
         tables,
+        contract_links,
         interaction_fields: forms
             .interaction
             .unwrap_or_else(|| form::interaction_fields(page, &now)),

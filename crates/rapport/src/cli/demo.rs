@@ -24,6 +24,10 @@ pub struct DemoArgs {
     /// Only generate; do not serve.
     #[arg(long)]
     pub no_serve: bool,
+    /// Do not score the company after generating it (the portfolio, insights and win-back
+    /// lists then wait for `rapport score`).
+    #[arg(long)]
+    pub no_score: bool,
     #[command(flatten)]
     pub serve: ServeArgs,
 }
@@ -75,6 +79,19 @@ pub async fn run(db: &str, org: &str, args: DemoArgs) -> anyhow::Result<ExitCode
                 r.kind.map(|k| k.as_str()).unwrap_or("?"),
                 r.created
             );
+        }
+        if !args.no_score {
+            let scored = std::time::Instant::now();
+            match rapport_app::score::run(&store, org.id, as_of, now, &|_| {}).await {
+                Ok(o) => println!(
+                    "  scored {} customers in {:.1}s: {} at risk, {} churned on the win-back lists",
+                    o.run.customers,
+                    scored.elapsed().as_secs_f64(),
+                    o.winback.at_risk,
+                    o.winback.churned
+                ),
+                Err(e) => eprintln!("note: the demo company was not scored: {e}"),
+            }
         }
         println!("users (passwords shown once):");
         for (email, role, password) in &summary.users {
