@@ -763,3 +763,107 @@ async fn a_relationship_manager_records_a_withdrawal_on_the_contract_page() {
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn managers_edit_the_reason_catalogue_and_admins_the_withdrawal_periods() {
+    for server in servers().await {
+        rapport_app::retention::install_defaults(&server.store, server.org, chrono::Utc::now())
+            .await
+            .unwrap();
+        let viewer = Browser::new();
+        viewer
+            .sign_in(&server, &email(UserRole::Viewer), PASSWORD)
+            .await;
+        let (status, _) = viewer.page(&server, "/admin/retention").await;
+        assert_eq!(status, 403);
+
+        let b = Browser::new();
+        b.sign_in(&server, &email(UserRole::Manager), PASSWORD)
+            .await;
+        let (status, html) = b.page(&server, "/admin/retention").await;
+        assert_eq!(status, 200, "{html}");
+        assert!(html.contains("id=\"reason-price_too_high\""), "{html}");
+        assert!(
+            !html.contains("id=\"rules-form\""),
+            "managers do not set the periods"
+        );
+        let csrf = hidden(&html, "_csrf");
+        let form = |category: &str| {
+            vec![
+                ("_csrf", csrf.clone()),
+                ("label", "Price too high".to_string()),
+                ("label_de", "Zu teuer".to_string()),
+                ("category", category.to_string()),
+                ("remedy", "Loyalty discount".to_string()),
+                ("remedy_owner_email", email(UserRole::Manager)),
+                ("remedy_status", "in_progress".to_string()),
+            ]
+        };
+        let r = b
+            .client
+            .post(server.url("/admin/reasons/price_too_high"))
+            .form(&form("nonsense"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+        assert!(r.text().await.unwrap().contains("id=\"catalogue-errors\""));
+        let r = b
+            .client
+            .post(server.url("/admin/reasons/price_too_high"))
+            .form(&form("price"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303, "{}", r.text().await.unwrap());
+        let (_, html) = b.page(&server, "/admin/retention?done=1").await;
+        assert!(html.contains("value=\"Zu teuer\""), "{html}");
+        let r = b
+            .client
+            .post(server.url("/admin/withdrawal-rules"))
+            .form(&[("_csrf", csrf.as_str()), ("default_days", "21")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+
+        let admin = Browser::new();
+        admin
+            .sign_in(&server, &email(UserRole::Admin), PASSWORD)
+            .await;
+        let (_, html) = admin.page(&server, "/admin/retention").await;
+        let csrf = hidden(&html, "_csrf");
+        let r = admin
+            .client
+            .post(server.url("/admin/withdrawal-rules"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("default_days", "21"),
+                ("categories", "insurance = 30\nbad line"),
+                ("products", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422, "a line without days is named");
+        let r = admin
+            .client
+            .post(server.url("/admin/withdrawal-rules"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("default_days", "21"),
+                ("categories", "insurance = 30"),
+                ("products", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        let (_, html) = admin.page(&server, "/admin/retention").await;
+        assert!(
+            html.contains("insurance = 30") && html.contains("value=\"21\""),
+            "{html}"
+        );
+        server.stop().await;
+    }
+}

@@ -99,7 +99,10 @@ impl Writer {
         } else {
             HashSet::new()
         };
-        let users = if matches!(kind, K::Parties | K::Contacts | K::Interactions | K::Tasks) {
+        let users = if matches!(
+            kind,
+            K::Parties | K::Contacts | K::Interactions | K::Tasks | K::CancellationReasons
+        ) {
             user_lookup(tx).await?
         } else {
             HashMap::new()

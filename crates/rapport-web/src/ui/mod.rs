@@ -4,6 +4,7 @@
 
 mod admin;
 mod campaigns;
+mod catalogue;
 pub mod chart;
 mod contract;
 mod dashboard;
@@ -66,6 +67,30 @@ pub fn declare(routes: Routes) -> Routes {
             read,
             "Customers whose health fell since the previous run",
             portfolio::attention,
+        )
+        .get(
+            "/admin/retention",
+            Need::Can(Action::WriteCatalogue),
+            "The cancellation-reason catalogue and the withdrawal periods",
+            catalogue::show,
+        )
+        .post(
+            "/admin/reasons",
+            Need::Can(Action::WriteCatalogue),
+            "Add a cancellation reason",
+            catalogue::create,
+        )
+        .post(
+            "/admin/reasons/{code}",
+            Need::Can(Action::WriteCatalogue),
+            "Change a cancellation reason and its remedy",
+            catalogue::update,
+        )
+        .post(
+            "/admin/withdrawal-rules",
+            Need::Can(Action::ManageSettings),
+            "Set or reset the withdrawal periods",
+            catalogue::save_rules,
         )
         .get(
             "/contracts/{key}",

@@ -160,6 +160,7 @@ impl Page {
             "settings" => allows(actor, Action::ManageSettings),
             "export" => allows(actor, Action::Export),
             "campaigns" => allows(actor, Action::RunCampaigns),
+            "catalogue" => allows(actor, Action::WriteCatalogue),
             "write_commerce" => allows(actor, action_for(K::Contracts, own)),
             "write_parties" => allows(actor, action_for(K::Parties, own)),
             "log_interactions" => allows(actor, action_for(K::Interactions, own)),
