@@ -159,20 +159,6 @@ impl Tx {
             .map(|r| r.entry))
     }
 
-    /// When `list` was last rebuilt (the newest entry's refresh).
-    pub async fn winback_refreshed(&mut self, list: &str) -> Result<Option<DateTime<Utc>>> {
-        let rows = self
-            .select(
-                "SELECT MAX(refreshed_at) FROM winback_entries WHERE org_id = $1 AND list = $2"
-                    .into(),
-                &[(Value::text(list), ColType::Text)],
-                &[ColType::Time],
-                || "reading when the win-back list was refreshed".into(),
-            )
-            .await?;
-        Ok(rows.first().and_then(|r| r[0].as_time()))
-    }
-
     /// A page of `q`'s entries, the most valuable first.
     pub async fn winback_page(&mut self, q: &WinbackQuery) -> Result<Vec<WinbackRow>> {
         let (cond, binds) = conditions(self.backend(), q);
@@ -182,10 +168,13 @@ impl Tx {
     /// How many entries match `q` (its page aside).
     pub async fn winback_count(&mut self, q: &WinbackQuery) -> Result<i64> {
         let (cond, binds) = conditions(self.backend(), q);
-        let sql = format!(
-            "SELECT COUNT(*) FROM winback_entries w JOIN parties p ON p.org_id = w.org_id \
-             AND p.id = w.party_id WHERE w.org_id = $1{cond}"
-        );
+        // The customers' table is only needed for the owner and the search.
+        let join = if q.owner.is_some() || q.search.as_deref().is_some_and(|t| !t.is_empty()) {
+            " JOIN parties p ON p.org_id = w.org_id AND p.id = w.party_id"
+        } else {
+            ""
+        };
+        let sql = format!("SELECT COUNT(*) FROM winback_entries w{join} WHERE w.org_id = $1{cond}");
         let rows = self
             .select(sql, &binds, &[ColType::Int], || {
                 "counting a win-back list".into()
@@ -205,7 +194,7 @@ impl Tx {
             "SELECT w.list, w.party_id, w.value, w.revenue_minor, w.reason_code, w.reasons, \
              w.since, w.refreshed_at, p.external_id, p.name, p.owner_id, p.email, p.phone \
              FROM winback_entries w JOIN parties p ON p.org_id = w.org_id AND p.id = w.party_id \
-             WHERE w.org_id = $1{cond} ORDER BY w.value DESC, w.party_id LIMIT {limit} OFFSET {offset}"
+             WHERE w.org_id = $1{cond} ORDER BY w.value DESC, w.party_id DESC LIMIT {limit} OFFSET {offset}"
         );
         use ColType::*;
         let types = [

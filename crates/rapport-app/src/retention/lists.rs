@@ -25,6 +25,9 @@ pub const AT_RISK: &str = "at_risk";
 pub const CHURNED: &str = "churned";
 pub const LISTS: [&str; 2] = [AT_RISK, CHURNED];
 
+/// The org setting that says when the lists were last rebuilt whole.
+const REFRESHED: &str = "winback_refreshed";
+
 /// The signals' codes, for filters.
 pub const SIGNALS: &[&str] = &[
     "p_alive_low",
@@ -285,6 +288,8 @@ pub async fn refresh(
         .collect();
     tx.replace_winback_list(AT_RISK, &at_risk, now).await?;
     tx.replace_winback_list(CHURNED, &churned, now).await?;
+    tx.put_setting(REFRESHED, &json!({"at": now.to_rfc3339()}), now)
+        .await?;
     tx.commit().await?;
     Ok(Refreshed {
         at_risk: at_risk.len(),
@@ -421,7 +426,11 @@ pub(crate) fn csv_field(text: &str) -> String {
 pub async fn list(tx: &mut Tx, q: WinbackQuery) -> Result<ListPage, StoreError> {
     let rows = tx.winback_page(&q).await?;
     let total = tx.winback_count(&q).await?;
-    let refreshed_at = tx.winback_refreshed(&q.list).await?;
+    let refreshed_at = tx
+        .setting(REFRESHED)
+        .await?
+        .and_then(|(v, _)| v["at"].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()))
+        .map(|t| t.with_timezone(&Utc));
     Ok(ListPage {
         query: q,
         rows,
