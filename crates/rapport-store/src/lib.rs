@@ -276,6 +276,24 @@ impl Store {
         .ctx(|| "asking the database".into())
     }
 
+    /// After a large load: on PostgreSQL, `VACUUM (ANALYZE)` of `tables` (outside any
+    /// transaction), so the planner has statistics and index-only scans need no heap visits
+    /// (autovacuum would get there, minutes later). On SQLite nothing: its planner works from
+    /// the indexes alone and an `ANALYZE` of a multi-GB file costs more than it saves.
+    pub async fn maintain(&self, tables: &[&Table]) -> Result<()> {
+        let Pool::Postgres(p) = &self.pool else {
+            return Ok(());
+        };
+        for t in tables {
+            let sql = format!("VACUUM (ANALYZE) {}", t.name);
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .execute(p)
+                .await
+                .ctx(|| format!("vacuuming {}", t.name))?;
+        }
+        Ok(())
+    }
+
     /// Closes every connection (waits for checked-out ones to return).
     pub async fn close(&self) {
         match &self.pool {

@@ -274,6 +274,10 @@ pub async fn import_file(
     progress.advance(report.rows, source.bytes_total);
     rejects.finish(&mut report)?;
     finish(tx, opts, &mut report, writer.audit).await?;
+    if report.committed && report.created + report.updated >= MAINTAIN_AFTER {
+        let table = write::table_of(opts.kind);
+        store.maintain(&[table, &rapport_store::schema::AUDIT_LOG]).await?;
+    }
     // Contracts decide who churned: the win-back lists follow an import of them.
     if opts.kind == ImportKind::Contracts && report.committed && report.created + report.updated > 0
     {
@@ -351,6 +355,9 @@ pub(crate) async fn finish(
     report.committed = true;
     Ok(())
 }
+
+/// Rows written by one import from which the tables get fresh statistics afterwards.
+const MAINTAIN_AFTER: u64 = 50_000;
 
 pub(crate) fn parse_one(kind: ImportKind, view: &mut RowView, ctx: &ParseCtx) -> Option<Pending> {
     match kind {

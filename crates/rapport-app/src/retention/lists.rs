@@ -291,6 +291,11 @@ pub async fn refresh(
     tx.put_setting(REFRESHED, &json!({"at": now.to_rfc3339()}), now)
         .await?;
     tx.commit().await?;
+    if at_risk.len() + churned.len() >= 50_000 {
+        store
+            .maintain(&[&rapport_store::schema::WINBACK_ENTRIES])
+            .await?;
+    }
     Ok(Refreshed {
         at_risk: at_risk.len(),
         churned: churned.len(),
