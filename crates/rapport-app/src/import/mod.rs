@@ -276,7 +276,9 @@ pub async fn import_file(
     finish(tx, opts, &mut report, writer.audit).await?;
     if report.committed && report.created + report.updated >= MAINTAIN_AFTER {
         let table = write::table_of(opts.kind);
-        store.maintain(&[table, &rapport_store::schema::AUDIT_LOG]).await?;
+        store
+            .maintain(&[table, &rapport_store::schema::AUDIT_LOG])
+            .await?;
     }
     // Contracts decide who churned: the win-back lists follow an import of them.
     if opts.kind == ImportKind::Contracts && report.committed && report.created + report.updated > 0

@@ -434,7 +434,11 @@ pub async fn list(tx: &mut Tx, q: WinbackQuery) -> Result<ListPage, StoreError> 
     let refreshed_at = tx
         .setting(REFRESHED)
         .await?
-        .and_then(|(v, _)| v["at"].as_str().and_then(|t| DateTime::parse_from_rfc3339(t).ok()))
+        .and_then(|(v, _)| {
+            v["at"]
+                .as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        })
         .map(|t| t.with_timezone(&Utc));
     Ok(ListPage {
         query: q,

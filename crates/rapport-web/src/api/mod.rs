@@ -9,11 +9,13 @@ pub mod fields;
 pub mod health;
 pub mod insights;
 pub mod kinds;
+pub mod lifecycle;
 pub mod openapi;
 pub mod party;
 pub mod records;
 pub mod retention;
 pub mod settings;
+pub mod winback;
 
 use axum::Extension;
 use axum::extract::{Path, RawQuery, State};
@@ -49,14 +51,14 @@ pub fn declare(routes: Routes) -> Routes {
         .get("/api/v1/retention/top-reasons/{code}/contracts", Need::Can(Action::Read), "The contracts ended for one reason in the period and slice, the most valuable first", retention::reason_contracts)
         .get("/api/v1/retention/remorse", Need::Can(Action::Read), "Buyer's remorse: withdrawal rates of the contracts signed in a period by signing-to-delivery gap, product and acquisition channel", retention::remorse)
         .get("/api/v1/retention/call-today", Need::Can(Action::Read), "Contracts inside their withdrawal period with no contact since signing, the nearest deadline first", retention::call_today)
-        .get("/api/v1/retention/at-risk", Need::Can(Action::Read), "Customers at risk of leaving, with the reasons and the CLV at stake, most valuable first", retention::at_risk)
-        .get("/api/v1/retention/churned", Need::Can(Action::Read), "Customers who left (cancelled, withdrew or went dormant), with the reason and the value lost", retention::churned)
-        .get("/api/v1/retention/at-risk.csv", Need::Can(Action::Export), "The at-risk list as CSV", retention::at_risk_csv)
-        .get("/api/v1/retention/churned.csv", Need::Can(Action::Export), "The churned list as CSV", retention::churned_csv)
-        .post("/api/v1/retention/refresh", Need::Can(Action::RunCampaigns), "Rebuild the win-back lists now (they are rebuilt after every score run and contract import)", retention::refresh)
-        .get("/api/v1/retention/saved-filters", Need::SignedIn, "My saved filters of the win-back lists", retention::saved_filters)
-        .post("/api/v1/retention/saved-filters", Need::SignedIn, "Save a filter of a win-back list", retention::save_filter)
-        .delete("/api/v1/retention/saved-filters/{id}", Need::SignedIn, "Remove one of my saved filters", retention::delete_filter)
+        .get("/api/v1/retention/at-risk", Need::Can(Action::Read), "Customers at risk of leaving, with the reasons and the CLV at stake, most valuable first", winback::at_risk)
+        .get("/api/v1/retention/churned", Need::Can(Action::Read), "Customers who left (cancelled, withdrew or went dormant), with the reason and the value lost", winback::churned)
+        .get("/api/v1/retention/at-risk.csv", Need::Can(Action::Export), "The at-risk list as CSV", winback::at_risk_csv)
+        .get("/api/v1/retention/churned.csv", Need::Can(Action::Export), "The churned list as CSV", winback::churned_csv)
+        .post("/api/v1/retention/refresh", Need::Can(Action::RunCampaigns), "Rebuild the win-back lists now (they are rebuilt after every score run and contract import)", winback::refresh)
+        .get("/api/v1/retention/saved-filters", Need::SignedIn, "My saved filters of the win-back lists", winback::saved_filters)
+        .post("/api/v1/retention/saved-filters", Need::SignedIn, "Save a filter of a win-back list", winback::save_filter)
+        .delete("/api/v1/retention/saved-filters/{id}", Need::SignedIn, "Remove one of my saved filters", winback::delete_filter)
         .get("/api/v1/campaigns", Need::Can(Action::Read), "Win-back campaigns, newest first", campaigns::list)
         .post("/api/v1/campaigns", Need::Can(Action::RunCampaigns), "Start a win-back campaign on a list (or a filter of it), with a random control group held out, offers per reason and tasks", campaigns::create)
         .get("/api/v1/campaigns/{key}", Need::Can(Action::Read), "A campaign and its result: win-back rate against the control group with its 95 % interval, revenue regained, cost per regained customer, by reason and offer", campaigns::show)
@@ -64,10 +66,10 @@ pub fn declare(routes: Routes) -> Routes {
         .get("/api/v1/campaigns/{key}/members.csv", Need::Can(Action::Export), "A campaign's customers and outcomes as CSV", campaigns::members_csv)
         .post("/api/v1/campaigns/{key}/attempts", Need::SignedIn, "Record a contact attempt and its outcome (agents; relationship managers for their own tasks)", campaigns::attempt)
         .post("/api/v1/campaigns/{key}/close", Need::Can(Action::RunCampaigns), "Close a campaign: no more attempts, open tasks cancelled", campaigns::close)
-        .post("/api/v1/contracts/{key}/events", Need::Write(ImportKind::Contracts), "Record a delivery, withdrawal, cancellation, renewal or expiry of a contract, checked against its life cycle", retention::contract_event)
-        .get("/api/v1/settings/withdrawal-rules", Need::Can(Action::Read), "The withdrawal (cooling-off) periods by product and category (the defaults until an admin sets them)", retention::get_rules)
-        .put("/api/v1/settings/withdrawal-rules", Need::Can(Action::ManageSettings), "Set the withdrawal periods (for contracts recorded from now on)", retention::put_rules)
-        .delete("/api/v1/settings/withdrawal-rules", Need::Can(Action::ManageSettings), "Back to the default withdrawal periods", retention::delete_rules)
+        .post("/api/v1/contracts/{key}/events", Need::Write(ImportKind::Contracts), "Record a delivery, withdrawal, cancellation, renewal or expiry of a contract, checked against its life cycle", lifecycle::contract_event)
+        .get("/api/v1/settings/withdrawal-rules", Need::Can(Action::Read), "The withdrawal (cooling-off) periods by product and category (the defaults until an admin sets them)", lifecycle::get_rules)
+        .put("/api/v1/settings/withdrawal-rules", Need::Can(Action::ManageSettings), "Set the withdrawal periods (for contracts recorded from now on)", lifecycle::put_rules)
+        .delete("/api/v1/settings/withdrawal-rules", Need::Can(Action::ManageSettings), "Back to the default withdrawal periods", lifecycle::delete_rules)
         .get("/api/v1/settings/health-weights", Need::Can(Action::Read), "The health score weights (the defaults until an admin sets them)", settings::get)
         .put("/api/v1/settings/health-weights", Need::Can(Action::ManageSettings), "Set the health score weights (relative, from the next score run)", settings::put)
         .delete("/api/v1/settings/health-weights", Need::Can(Action::ManageSettings), "Back to the default health score weights", settings::delete)

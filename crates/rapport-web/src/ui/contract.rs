@@ -17,7 +17,7 @@ use serde_json::json;
 
 use super::page::{Page, render};
 use super::{encode_path, failure, form};
-use crate::api::retention::read_event;
+use crate::api::lifecycle::read_event;
 use crate::auth::{Caller, form_pairs};
 use crate::state::AppState;
 

@@ -19,6 +19,7 @@ mod page;
 mod parties;
 mod party;
 mod portfolio;
+mod remorse;
 mod retention;
 mod scoring;
 mod session;
@@ -168,13 +169,13 @@ pub fn declare(routes: Routes) -> Routes {
             "/retention/remorse",
             read,
             "Buyer's remorse: withdrawal rates by signing-to-delivery gap, product and channel",
-            retention::remorse,
+            remorse::remorse,
         )
         .get(
             "/retention/calls",
             read,
             "Contracts in their withdrawal period with no contact since signing",
-            retention::calls,
+            remorse::calls,
         )
         .get(
             "/insights/segments",

@@ -17,7 +17,7 @@ use super::locale;
 use super::page::{Page, render};
 use super::{encode_path, failure, form};
 use crate::api::insights::{Owner, resolve_owner};
-use crate::api::retention::{MAX_EXPORT, csv_download, read_list_query};
+use crate::api::winback::{MAX_EXPORT, csv_download, read_list_query};
 use crate::auth::{Caller, encode_component, form_pairs};
 use crate::state::AppState;
 
