@@ -45,7 +45,41 @@ impl FromRequest<AppState> for JsonBody {
                     format!("the body is larger than the limit of {limit} bytes"),
                 )
             })?;
-        parse_json(&bytes).map(JsonBody)
+        let value = parse_json(&bytes)?;
+        // A bulk body's records are named by their position, as its other errors are.
+        let found = match value.get("items").and_then(Value::as_array) {
+            Some(items) => items
+                .iter()
+                .enumerate()
+                .find_map(|(i, item)| nul_field(item, None).map(|f| (Some(i), f))),
+            None => nul_field(&value, None).map(|f| (None, f)),
+        };
+        if let Some((index, field)) = found {
+            return Err(Problem::invalid(vec![FieldError::new(
+                index,
+                &field,
+                rapport_app::records::NUL_REASON,
+            )]));
+        }
+        Ok(JsonBody(value))
+    }
+}
+
+/// The top-level field of the first string (key or value) holding U+0000, which no text column
+/// of either database accepts; `body` for the body itself.
+fn nul_field(v: &Value, top: Option<&str>) -> Option<String> {
+    match v {
+        Value::String(s) if s.contains('\0') => Some(top.unwrap_or("body").to_string()),
+        Value::Array(items) => items.iter().find_map(|i| nul_field(i, top)),
+        Value::Object(m) => m.iter().find_map(|(k, v)| {
+            let here = top.unwrap_or(k);
+            if k.contains('\0') {
+                Some(here.to_string())
+            } else {
+                nul_field(v, Some(here))
+            }
+        }),
+        _ => None,
     }
 }
 

@@ -129,6 +129,12 @@ pub async fn show(State(state): State<AppState>, page: Page) -> Response {
                     Err(RecordError::Store(e)) => return Err(e),
                     Err(_) => 0,
                 };
+            let at_risk = tx
+                .winback_count(&rapport_store::WinbackQuery {
+                    list: rapport_app::retention::lists::AT_RISK.into(),
+                    ..rapport_store::WinbackQuery::default()
+                })
+                .await?;
             tx.rollback().await?;
             let interactions_90: i64 = by_channel.iter().map(|(_, n)| n).sum();
             let lang = page.lang;
@@ -170,6 +176,11 @@ pub async fn show(State(state): State<AppState>, page: Page) -> Response {
                     "/parties",
                 ),
             ];
+            stats.push((
+                page.t("winback.at_risk_title"),
+                page.number(at_risk),
+                "/retention/lists/at-risk",
+            ));
             stats.push((
                 page.t("retention.calls_title"),
                 if to_call >= CALL_CAP {

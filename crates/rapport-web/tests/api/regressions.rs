@@ -67,6 +67,21 @@ async fn regression_the_nul_character_is_refused_not_a_server_error() {
             ),
             ("/api/v1/me/tokens", json!({"name": nul}), "name"),
             (
+                "/api/v1/campaigns",
+                json!({"name": nul, "list": "churned"}),
+                "name",
+            ),
+            (
+                "/api/v1/retention/saved-filters",
+                json!({"list": "churned", "name": "x", "query": nul}),
+                "query",
+            ),
+            (
+                "/api/v1/contracts/K1/events",
+                json!({"event": "cancel", "reason": "x", "note": nul}),
+                "note",
+            ),
+            (
                 "/api/v1/users",
                 json!({"email": "n@test.example", "name": nul, "role": "agent"}),
                 "name",
