@@ -3,9 +3,9 @@
 
 use uuid::Uuid;
 
-use crate::query::like_pattern;
+use crate::query::party_search;
 use crate::value::{ColType, Value};
-use crate::{Backend, Result, Tx};
+use crate::{Result, Tx};
 
 /// How a portfolio page is ordered. Ties fall back to the party id, so pages are stable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -218,17 +218,7 @@ impl Tx {
             }
         }
         if let Some(text) = q.search.as_deref().filter(|t| !t.is_empty()) {
-            let like = match self.backend() {
-                Backend::Sqlite => "LIKE",
-                Backend::Postgres => "ILIKE",
-            };
-            binds.push((Value::text(like_pattern(text)), ColType::Text));
-            let p = format!("${}", binds.len() + 1);
-            binds.push((Value::text(text), ColType::Text));
-            let exact = format!("${}", binds.len() + 1);
-            sql.push_str(&format!(
-                " AND (p.name {like} {p} ESCAPE '\\' OR p.email {like} {p} ESCAPE '\\' OR p.external_id = {exact})"
-            ));
+            sql.push_str(&party_search(self.backend(), text, &mut binds));
         }
         (sql, binds)
     }

@@ -79,6 +79,28 @@ pub fn cursor_columns(table: &Table, sort: &'static str) -> Vec<&'static str> {
     cols
 }
 
+/// ` AND (…)`: the party `p` whose name or e-mail contains `text` (case-insensitively on
+/// PostgreSQL) or whose external id is `text`, its values appended to `binds` (numbered after
+/// the org's `$1`).
+pub(crate) fn party_search(
+    backend: crate::Backend,
+    text: &str,
+    binds: &mut Vec<(crate::Value, crate::ColType)>,
+) -> String {
+    use crate::{Backend, ColType, Value};
+    let like = match backend {
+        Backend::Sqlite => "LIKE",
+        Backend::Postgres => "ILIKE",
+    };
+    binds.push((Value::text(like_pattern(text)), ColType::Text));
+    let p = format!("${}", binds.len() + 1);
+    binds.push((Value::text(text), ColType::Text));
+    let exact = format!("${}", binds.len() + 1);
+    format!(
+        " AND (p.name {like} {p} ESCAPE '\\' OR p.email {like} {p} ESCAPE '\\' OR p.external_id = {exact})"
+    )
+}
+
 /// Escapes LIKE's wildcards so the text is matched literally.
 pub(crate) fn like_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::query::like_pattern;
+use crate::query::party_search;
 use crate::schema::{SAVED_FILTERS, WINBACK_ENTRIES};
 use crate::value::{ColType, Row, Value};
 use crate::{Backend, Result, Tx};
@@ -506,17 +506,7 @@ fn conditions(backend: Backend, q: &WinbackQuery) -> (String, Vec<(Value, ColTyp
         ));
     }
     if let Some(text) = q.search.as_deref().filter(|t| !t.is_empty()) {
-        let like = match backend {
-            Backend::Sqlite => "LIKE",
-            Backend::Postgres => "ILIKE",
-        };
-        binds.push((Value::text(like_pattern(text)), ColType::Text));
-        let p = format!("${}", binds.len() + 1);
-        binds.push((Value::text(text), ColType::Text));
-        let exact = format!("${}", binds.len() + 1);
-        sql.push_str(&format!(
-            " AND (p.name {like} {p} ESCAPE '\\' OR p.email {like} {p} ESCAPE '\\' OR p.external_id = {exact})"
-        ));
+        sql.push_str(&party_search(backend, text, &mut binds));
     }
     (sql, binds)
 }

@@ -177,19 +177,21 @@ pub async fn start(
         Ok(new) => campaigns::create(&state.store, state.org, &new, &who).await,
         Err(e) => Err(e),
     };
+    // The form as submitted, to show again with what was wrong.
+    let submitted = || NewForm {
+        name: v("name"),
+        list: v("list"),
+        filter: v("filter"),
+        control_share: v("control_share"),
+        offer: v("offer"),
+        offers: v("offers"),
+        cost: v("cost"),
+        due_days: v("due_days"),
+    };
     match created {
         Ok((c, _, _)) => Redirect::to(&format!("/campaigns/{}", c.id)).into_response(),
         Err(RecordError::Invalid(errors)) => {
-            let form = NewForm {
-                name: v("name"),
-                list: v("list"),
-                filter: v("filter"),
-                control_share: v("control_share"),
-                offer: v("offer"),
-                offers: v("offers"),
-                cost: v("cost"),
-                due_days: v("due_days"),
-            };
+            let form = submitted();
             let errors = errors.iter().map(|e| e.to_string()).collect();
             board(
                 &state,
@@ -201,16 +203,7 @@ pub async fn start(
             .await
         }
         Err(RecordError::Conflict(m)) => {
-            let form = NewForm {
-                name: v("name"),
-                list: v("list"),
-                filter: v("filter"),
-                control_share: v("control_share"),
-                offer: v("offer"),
-                offers: v("offers"),
-                cost: v("cost"),
-                due_days: v("due_days"),
-            };
+            let form = submitted();
             board(&state, &page, form, vec![m], StatusCode::CONFLICT).await
         }
         Err(e) => failure(&page, e),

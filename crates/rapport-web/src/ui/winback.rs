@@ -110,6 +110,30 @@ fn list_of(path_list: &str) -> Option<&'static str> {
     }
 }
 
+/// A non-empty value of the page's query string.
+fn value(pairs: &[(String, String)], k: &str) -> Option<String> {
+    let v = form::value(pairs, k).trim();
+    (!v.is_empty()).then(|| v.to_string())
+}
+
+/// The list query of a page's query string (its `mine=1` is the caller's own customers,
+/// resolved by the caller), whether it asks for "mine", and what was wrong.
+fn page_query(
+    list: &str,
+    pairs: &[(String, String)],
+) -> (
+    rapport_store::WinbackQuery,
+    bool,
+    Vec<crate::problem::FieldError>,
+) {
+    let mine = value(pairs, "mine").as_deref() == Some("1");
+    let (q, _, errors) = read_list_query(list, &|k| match k {
+        "owner" => mine.then(|| "me".to_string()),
+        k => value(pairs, k),
+    });
+    (q, mine, errors)
+}
+
 fn me(page: &Page) -> uuid::Uuid {
     page.user
         .as_ref()
@@ -128,15 +152,8 @@ pub async fn show(
         return super::not_found_page(&page);
     };
     let pairs = form_pairs(raw.unwrap_or_default().as_bytes()).unwrap_or_default();
-    let get = |k: &str| {
-        let v = form::value(&pairs, k).trim();
-        (!v.is_empty()).then(|| v.to_string())
-    };
-    let mine = get("mine").as_deref() == Some("1");
-    let (mut q, _, field_errors) = read_list_query(list, &|k| match k {
-        "owner" => mine.then(|| "me".to_string()),
-        k => get(k),
-    });
+    let get = |k: &str| value(&pairs, k);
+    let (mut q, mine, field_errors) = page_query(list, &pairs);
     q.offset = get("offset")
         .and_then(|o| o.parse::<usize>().ok())
         .unwrap_or(0)
@@ -290,15 +307,7 @@ pub async fn csv(
         return super::not_found_page(&page);
     };
     let pairs = form_pairs(raw.unwrap_or_default().as_bytes()).unwrap_or_default();
-    let get = |k: &str| {
-        let v = form::value(&pairs, k).trim();
-        (!v.is_empty()).then(|| v.to_string())
-    };
-    let mine = get("mine").as_deref() == Some("1");
-    let (mut q, _, _) = read_list_query(list, &|k| match k {
-        "owner" => mine.then(|| "me".to_string()),
-        k => get(k),
-    });
+    let (mut q, mine, _) = page_query(list, &pairs);
     q.limit = MAX_EXPORT;
     let user = me(&page);
     let result = async {
