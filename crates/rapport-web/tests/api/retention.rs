@@ -445,6 +445,30 @@ async fn a_winback_campaign_runs_with_a_control_group_and_counts_each_outcome_on
         assert_eq!(csv.status, 200);
         assert_eq!(csv.text.lines().count() as i64, total + 1);
 
+        // A saved filter is a target too: its list and filters are the campaign's.
+        let saved = call(server.post(
+            "/api/v1/retention/saved-filters",
+            Manager,
+            json!({"list": "at_risk", "name": "All at risk", "query": ""}),
+        ))
+        .await;
+        let id = saved.body["id"].as_str().unwrap().to_string();
+        let r = call(server.post(
+            "/api/v1/campaigns",
+            Manager,
+            json!({"name": "From a filter", "saved_filter": id}),
+        ))
+        .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+        assert_eq!(r.body["campaign"]["list"], "at_risk");
+        let r = call(server.post(
+            "/api/v1/campaigns",
+            Admin,
+            json!({"name": "Not theirs", "saved_filter": id}),
+        ))
+        .await;
+        assert_eq!(r.status, 422, "another user's saved filter: {}", r.text);
+
         let closed = call(server.post(
             "/api/v1/campaigns/Autumn%20win-back/close",
             Manager,

@@ -57,6 +57,8 @@ pub struct NewCampaign {
     pub list: String,
     /// The list's filters as a query string (owner, reason, min_value, q).
     pub query: String,
+    /// One of the starting user's saved filters: its list and query replace the two above.
+    pub saved_filter: Option<Uuid>,
     /// The share held out as the control group, 0 to 0.5.
     pub control_share: f64,
     /// The offer or tactic per reason code (a signal or cancellation reason); `*` for the rest.
@@ -210,6 +212,30 @@ pub async fn create(
             .map(|u| (u.email.as_str().to_string(), u.id.as_uuid()))
             .collect();
         let me = who.actor.map(|a| a.user.as_uuid());
+        let mut new = new.clone();
+        if let Some(id) = new.saved_filter {
+            let found = match me {
+                Some(user) => tx.saved_filters(user, None).await?.into_iter().find(|f| f.id == id),
+                None => None,
+            };
+            let Some(f) = found else {
+                return Err(invalid(
+                    "saved_filter",
+                    Some(&id.to_string()),
+                    "is not one of your saved filters",
+                ));
+            };
+            if !new.list.is_empty() && new.list != f.list {
+                return Err(invalid(
+                    "list",
+                    Some(&new.list),
+                    format!("the saved filter is of the {} list", f.list),
+                ));
+            }
+            new.list = f.list;
+            new.query = f.query;
+        }
+        let new = &new;
         let q = list_query(&users, &new.list, &new.query, me)?;
         let entries = tx.winback_page(&q).await?;
         if entries.is_empty() {

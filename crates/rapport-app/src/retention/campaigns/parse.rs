@@ -2,7 +2,8 @@
 
 use super::*;
 
-/// A new campaign from its JSON: `{name, list, query?, control_share?, offers?, cost?,
+/// A new campaign from its JSON: `{name, list (or saved_filter), query?, control_share?,
+/// offers?, cost?,
 /// currency?, due_days?}`. Every problem is named by its field.
 pub fn parse_new(body: &Json) -> Result<NewCampaign, RecordError> {
     let Some(obj) = body.as_object() else {
@@ -23,6 +24,7 @@ pub fn parse_new(body: &Json) -> Result<NewCampaign, RecordError> {
             "name"
                 | "list"
                 | "query"
+                | "saved_filter"
                 | "control_share"
                 | "offers"
                 | "cost"
@@ -37,8 +39,24 @@ pub fn parse_new(body: &Json) -> Result<NewCampaign, RecordError> {
     if name.is_empty() || name.chars().count() > 200 {
         err("name", Some(&name), "must be 1 to 200 characters".into());
     }
+    let saved_filter = match text("saved_filter") {
+        None | Some("") => None,
+        Some(id) => match Uuid::parse_str(id) {
+            Ok(id) => Some(id),
+            Err(_) => {
+                err(
+                    "saved_filter",
+                    Some(id),
+                    "must be the id of one of your saved filters".into(),
+                );
+                None
+            }
+        },
+    };
     let list = text("list").unwrap_or_default().replace('-', "_");
-    if !LISTS.contains(&list.as_str()) {
+    // A saved filter names its list; a list given with it must be the same (checked on start).
+    let from_filter = saved_filter.is_some() && list.is_empty();
+    if !from_filter && !LISTS.contains(&list.as_str()) {
         err(
             "list",
             Some(&list),
@@ -138,6 +156,7 @@ pub fn parse_new(body: &Json) -> Result<NewCampaign, RecordError> {
         name,
         list,
         query,
+        saved_filter,
         control_share,
         offers,
         cost_minor,

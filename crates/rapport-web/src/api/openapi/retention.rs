@@ -328,13 +328,14 @@ fn campaign_schemas(s: &mut Map<String, Value>) {
                 "name": {"type": "string", "minLength": 1, "maxLength": 200},
                 "list": {"type": "string", "enum": ["at_risk", "churned", "at-risk"]},
                 "query": {"type": "string", "maxLength": 2000, "description": "The list's filters: owner, reason, min_value, q."},
+                "saved_filter": {"type": "string", "format": "uuid", "description": "One of the caller's saved filters: its list and filters are the campaign's."},
                 "control_share": {"type": "number", "minimum": 0, "maximum": 0.5, "description": "Share held out as the control group (default 0.2)."},
                 "offers": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 500}, "description": "Offer per reason code; '*' for the rest."},
                 "cost": {"type": "string", "description": "The campaign's cost, a decimal amount."},
                 "currency": {"type": "string", "minLength": 3, "maxLength": 3},
                 "due_days": {"type": "integer", "minimum": 1, "maximum": 365}
             },
-            "required": ["name", "list"],
+            "required": ["name"],
             "additionalProperties": false
         }),
     );
