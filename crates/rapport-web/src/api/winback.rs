@@ -223,3 +223,60 @@ pub async fn delete_filter(
     .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+async fn thresholds_json(state: &AppState) -> Result<Value, Problem> {
+    let mut tx = state.store.begin_read(state.org).await?;
+    let (t, at) = lists::thresholds(&mut tx).await?;
+    tx.rollback().await?;
+    Ok(json!({
+        "thresholds": t.to_json(),
+        "default": at.is_none(),
+        "updated_at": at.as_ref().map(rapport_domain::dates::format_timestamp),
+    }))
+}
+
+/// `GET /api/v1/settings/winback-thresholds`.
+pub async fn get_thresholds(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, Problem> {
+    Params::parse(raw.as_deref())?.only(|_| false)?;
+    Ok(axum::Json(thresholds_json(&state).await?).into_response())
+}
+
+/// `PUT /api/v1/settings/winback-thresholds`: every threshold; the lists follow at their next
+/// rebuild (`POST /api/v1/retention/refresh` rebuilds them now).
+pub async fn put_thresholds(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, Problem> {
+    let t = lists::Thresholds::from_json(&body)?;
+    lists::set_thresholds(
+        &state.store,
+        state.org,
+        Some(&t),
+        Some(caller.user.id),
+        "api",
+        Utc::now(),
+    )
+    .await?;
+    Ok(axum::Json(thresholds_json(&state).await?).into_response())
+}
+
+/// `DELETE /api/v1/settings/winback-thresholds`: back to the defaults.
+pub async fn delete_thresholds(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+) -> Result<Response, Problem> {
+    lists::set_thresholds(
+        &state.store,
+        state.org,
+        None,
+        Some(caller.user.id),
+        "api",
+        Utc::now(),
+    )
+    .await?;
+    Ok(axum::Json(thresholds_json(&state).await?).into_response())
+}

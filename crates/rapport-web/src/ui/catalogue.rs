@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 use rapport_app::import::ImportKind;
 use rapport_app::records::{self, Mode, RecordError, Writing};
-use rapport_app::retention::catalogue;
 use rapport_app::retention::rules::{self, WithdrawalRules};
+use rapport_app::retention::{catalogue, lists};
 use rapport_domain::{ReasonCategory, RemedyStatus};
 use serde_json::json;
 
@@ -44,6 +44,8 @@ struct CataloguePage<'a> {
     default_days: String,
     categories_text: String,
     products_text: String,
+    /// The win-back thresholds: field name, label, value.
+    thresholds: Vec<(&'static str, &'static str, String)>,
     errors: Vec<String>,
     notice: Option<&'static str>,
 }
@@ -67,11 +69,12 @@ async fn show_with(
         let reasons = catalogue(&mut tx).await?;
         let users = tx.list_users().await?;
         let (r, _) = rules::withdrawal_rules(&mut tx).await?;
+        let (t, _) = lists::thresholds(&mut tx).await?;
         tx.rollback().await?;
-        Ok::<_, rapport_store::StoreError>((reasons, users, r))
+        Ok::<_, rapport_store::StoreError>((reasons, users, r, t))
     }
     .await;
-    let (reasons, users, r) = match found {
+    let (reasons, users, r, t) = match found {
         Ok(f) => f,
         Err(e) => return failure(page, e.into()),
     };
@@ -105,6 +108,21 @@ async fn show_with(
         default_days: r.default_days.to_string(),
         categories_text: lines(&r.categories),
         products_text: lines(&r.products),
+        thresholds: {
+            let j = t.to_json();
+            [
+                ("p_alive", "catalogue.th.p_alive"),
+                ("health_drop", "catalogue.th.health_drop"),
+                ("contract_end_days", "catalogue.th.contract_end_days"),
+                ("quiet_days", "catalogue.th.quiet_days"),
+                ("detractor_days", "catalogue.th.detractor_days"),
+                ("churn_days", "catalogue.th.churn_days"),
+                ("dormant_days", "catalogue.th.dormant_days"),
+            ]
+            .iter()
+            .map(|(k, label)| (*k, page.t(label), j[*k].to_string()))
+            .collect()
+        },
         errors,
         notice,
     }
@@ -257,5 +275,56 @@ pub async fn save_rules(
     )
     .await
     .map(|_| ());
+    save(&state, &page, result).await
+}
+
+/// `POST /admin/winback-thresholds`: sets the win-back lists' thresholds (or `reset`s them)
+/// and rebuilds the lists.
+pub async fn save_thresholds(
+    State(state): State<AppState>,
+    Extension(caller): Extension<Caller>,
+    page: Page,
+    body: Bytes,
+) -> Response {
+    let f = form::read(&body).unwrap_or_default();
+    let given = if form::value(&f, "action") == "reset" {
+        None
+    } else {
+        let mut m = serde_json::Map::new();
+        for k in [
+            "p_alive",
+            "health_drop",
+            "contract_end_days",
+            "quiet_days",
+            "detractor_days",
+            "churn_days",
+            "dormant_days",
+        ] {
+            let v = form::value(&f, k).trim().to_string();
+            m.insert(
+                k.into(),
+                v.parse::<f64>().map_or_else(|_| json!(v), |x| json!(x)),
+            );
+        }
+        match lists::Thresholds::from_json(&serde_json::Value::Object(m)) {
+            Ok(t) => Some(t),
+            Err(e) => return save(&state, &page, Err(e)).await,
+        }
+    };
+    let now = Utc::now();
+    let result = async {
+        lists::set_thresholds(
+            &state.store,
+            state.org,
+            given.as_ref(),
+            Some(caller.user.id),
+            "ui",
+            now,
+        )
+        .await?;
+        lists::refresh(&state.store, state.org, now).await?;
+        Ok(())
+    }
+    .await;
     save(&state, &page, result).await
 }

@@ -88,6 +88,12 @@ pub fn declare(routes: Routes) -> Routes {
             catalogue::update,
         )
         .post(
+            "/admin/winback-thresholds",
+            Need::Can(Action::ManageSettings),
+            "Set or reset the win-back lists' thresholds",
+            catalogue::save_thresholds,
+        )
+        .post(
             "/admin/withdrawal-rules",
             Need::Can(Action::ManageSettings),
             "Set or reset the withdrawal periods",

@@ -489,3 +489,45 @@ async fn a_winback_campaign_runs_with_a_control_group_and_counts_each_outcome_on
         server.stop().await;
     }
 }
+
+#[tokio::test]
+async fn admins_set_where_the_winback_lists_draw_their_lines() {
+    for server in servers().await {
+        support::seed_orders_and_score(&server).await;
+        let path = "/api/v1/settings/winback-thresholds";
+        let r = call(server.get(path, Viewer)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["default"], true);
+        assert_eq!(r.body["thresholds"]["p_alive"], 0.3);
+        let before = call(server.get("/api/v1/retention/at-risk?limit=1", Viewer))
+            .await
+            .body["total"]
+            .as_i64()
+            .unwrap();
+        let mut wide = r.body["thresholds"].clone();
+        wide["p_alive"] = json!(0.999);
+        let r = call(server.req(Method::PUT, path, Some(Manager)).json(&wide)).await;
+        assert_eq!(r.status, 403, "{}", r.text);
+        let mut bad = wide.clone();
+        bad["quiet_days"] = json!(2.5);
+        let r = call(server.req(Method::PUT, path, Some(Admin)).json(&bad)).await;
+        assert_eq!(r.status, 422, "{}", r.text);
+        assert_eq!(r.body["errors"][0]["field"], "quiet_days");
+        let r = call(server.req(Method::PUT, path, Some(Admin)).json(&wide)).await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(r.body["default"], false);
+        call(server.post("/api/v1/retention/refresh", Manager, json!({}))).await;
+        let after = call(server.get("/api/v1/retention/at-risk?limit=1", Viewer))
+            .await
+            .body["total"]
+            .as_i64()
+            .unwrap();
+        assert!(
+            after > before,
+            "a higher P(alive) line puts more customers at risk: {before} -> {after}"
+        );
+        let r = call(server.delete(path, Admin)).await;
+        assert_eq!(r.body["default"], true);
+        server.stop().await;
+    }
+}

@@ -305,6 +305,43 @@ async fn managers_edit_the_reason_catalogue_and_admins_the_withdrawal_periods() 
             html.contains("insurance = 30") && html.contains("value=\"21\""),
             "{html}"
         );
+        // The win-back thresholds: saved (and the lists rebuilt), a bad one refused.
+        assert!(html.contains("id=\"thresholds-form\""), "{html}");
+        let csrf = hidden(&html, "_csrf");
+        let mut thresholds = vec![("_csrf", csrf.clone())];
+        for (k, v) in [
+            ("p_alive", "0.5"),
+            ("health_drop", "10"),
+            ("contract_end_days", "90"),
+            ("quiet_days", "45"),
+            ("detractor_days", "120"),
+            ("churn_days", "365"),
+            ("dormant_days", "400"),
+        ] {
+            thresholds.push((k, v.to_string()));
+        }
+        let post = |form: Vec<(&'static str, String)>| {
+            let admin = &admin;
+            let server = &server;
+            async move {
+                admin
+                    .client
+                    .post(server.url("/admin/winback-thresholds"))
+                    .form(&form)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+            }
+        };
+        assert_eq!(post(thresholds.clone()).await, 303);
+        let (_, html) = admin.page(&server, "/admin/retention").await;
+        assert!(
+            html.contains("name=\"quiet_days\" type=\"number\" step=\"any\" value=\"45\""),
+            "{html}"
+        );
+        thresholds[2].1 = "lots".into();
+        assert_eq!(post(thresholds).await, 422);
         server.stop().await;
     }
 }

@@ -26,6 +26,31 @@ pub(super) fn insert_schemas(s: &mut Map<String, Value>) {
         "additionalProperties": false
     });
     s.insert("WithdrawalRules".into(), rules.clone());
+    let num = |lo: f64, hi: f64| json!({"type": "number", "minimum": lo, "maximum": hi});
+    let whole = |lo: i64, hi: i64| json!({"type": "integer", "minimum": lo, "maximum": hi});
+    let thresholds = json!({
+        "type": "object",
+        "properties": {
+            "p_alive": num(0.0, 1.0),
+            "health_drop": num(0.0, 100.0),
+            "contract_end_days": whole(1, 730),
+            "quiet_days": whole(1, 730),
+            "detractor_days": whole(1, 1825),
+            "churn_days": whole(1, 1825),
+            "dormant_days": whole(30, 3650)
+        },
+        "required": ["p_alive", "health_drop", "contract_end_days", "quiet_days", "detractor_days", "churn_days", "dormant_days"],
+        "additionalProperties": false
+    });
+    s.insert("WinbackThresholds".into(), thresholds.clone());
+    s.insert(
+        "WinbackThresholdsState".into(),
+        json!({
+            "type": "object",
+            "properties": {"thresholds": thresholds, "default": {"type": "boolean"}, "updated_at": {"type": ["string", "null"], "format": "date-time"}},
+            "required": ["thresholds", "default", "updated_at"]
+        }),
+    );
     s.insert(
         "WithdrawalRulesState".into(),
         json!({
@@ -579,6 +604,16 @@ pub(super) fn operation(
         "/api/v1/contracts/{key}/events" => {
             op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema_ref("ContractEvent")}}}));
             (Vec::new(), "The contract as stored afterwards", "Contract")
+        }
+        "/api/v1/settings/winback-thresholds" => {
+            if method == "PUT" {
+                op.insert("requestBody".into(), json!({"required": true, "content": {"application/json": {"schema": schema_ref("WinbackThresholds")}}}));
+            }
+            (
+                Vec::new(),
+                "The thresholds in force",
+                "WinbackThresholdsState",
+            )
         }
         "/api/v1/settings/withdrawal-rules" => {
             if method == "PUT" {
