@@ -11,6 +11,7 @@ pub mod reasons;
 pub mod remorse;
 pub mod rules;
 pub mod text;
+pub mod thresholds;
 pub mod top;
 
 pub use reasons::{Reason, catalogue, install_defaults};

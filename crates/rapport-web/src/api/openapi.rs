@@ -15,6 +15,7 @@ use crate::routes::{Need, RouteInfo, table};
 mod insights;
 mod party;
 mod retention;
+mod winback;
 
 pub async fn document() -> Response {
     let mut resp = axum::Json(build(&table())).into_response();
