@@ -139,6 +139,20 @@ impl Names {
         })
     }
 
+    /// Names known already (the 360 reads the users, products and parties it names with its
+    /// rows): rendering with them asks no query.
+    pub fn known(
+        users: impl IntoIterator<Item = (Uuid, String)>,
+        products: impl IntoIterator<Item = (Uuid, String)>,
+    ) -> Names {
+        Names {
+            users: users.into_iter().collect(),
+            products: Some(products.into_iter().collect()),
+            parties: HashMap::new(),
+            party_rows: HashMap::new(),
+        }
+    }
+
     async fn need_products(&mut self, tx: &mut Tx) -> Result<(), StoreError> {
         if self.products.is_none() {
             self.products = Some(
@@ -259,7 +273,8 @@ fn get<'a>(table: &Table, row: &'a Row, col: &str) -> &'a Value {
     &row[table.col(col)]
 }
 
-fn simple(kind: ImportKind, table: &Table, r: &Row, n: &Names) -> Vec<String> {
+/// The fields of a row of a kind stored in one table (not parties, contacts or orders).
+pub fn simple(kind: ImportKind, table: &Table, r: &Row, n: &Names) -> Vec<String> {
     let c = |col: &str| cell(get(table, r, col));
     match kind {
         ImportKind::Interactions => vec![
@@ -346,52 +361,59 @@ async fn parties(tx: &mut Tx, n: &mut Names, page: &[Row]) -> Result<Vec<Vec<Str
         .map(|r| get(&PARTIES, r, "id").clone())
         .collect();
     let links = tx.fetch_in(&PARTY_LINKS, "to_party_id", &ids).await?;
-    let kind = PARTY_LINKS.col("kind");
-    let mut referrer: HashMap<Uuid, Uuid> = HashMap::new();
-    for l in links
-        .iter()
-        .filter(|l| l[kind].as_str() == Some("referral"))
-    {
-        if let (Some(from), Some(to)) = (
-            get(&PARTY_LINKS, l, "from_party_id").as_uuid(),
-            get(&PARTY_LINKS, l, "to_party_id").as_uuid(),
-        ) {
-            referrer.insert(to, from);
-        }
-    }
+    let referrer = referrers(&links);
     n.learn_party_ids(tx, referrer.values().copied().collect())
         .await?;
     Ok(page
         .iter()
         .map(|r| {
-            let c = |col: &str| cell(get(&PARTIES, r, col));
             let id = get(&PARTIES, r, "id").as_uuid().unwrap_or_default();
-            vec![
-                c("external_id"),
-                c("kind"),
-                c("name"),
-                c("first_name"),
-                c("last_name"),
-                c("roles"),
-                n.user(get(&PARTIES, r, "owner_id")),
-                c("lifecycle"),
-                c("acquisition_channel"),
-                c("acquired_on"),
-                c("segment"),
-                c("industry"),
-                c("country"),
-                c("city"),
-                c("email"),
-                c("phone"),
-                c("tags"),
-                c("attributes"),
-                referrer
-                    .get(&id)
-                    .and_then(|p| n.parties.get(p).cloned())
-                    .unwrap_or_default(),
-            ]
+            party_fields(r, n, referrer.get(&id).copied())
         })
         .collect())
+}
+
+/// Who referred whom, from links to the parties concerned: referred party -> referrer.
+pub fn referrers(links: &[Row]) -> HashMap<Uuid, Uuid> {
+    let kind = PARTY_LINKS.col("kind");
+    links
+        .iter()
+        .filter(|l| l[kind].as_str() == Some("referral"))
+        .filter_map(|l| {
+            Some((
+                get(&PARTY_LINKS, l, "to_party_id").as_uuid()?,
+                get(&PARTY_LINKS, l, "from_party_id").as_uuid()?,
+            ))
+        })
+        .collect()
+}
+
+/// A party row's fields, its referrer (a party id) named by external id.
+pub fn party_fields(r: &Row, n: &Names, referrer: Option<Uuid>) -> Vec<String> {
+    let c = |col: &str| cell(get(&PARTIES, r, col));
+    vec![
+        c("external_id"),
+        c("kind"),
+        c("name"),
+        c("first_name"),
+        c("last_name"),
+        c("roles"),
+        n.user(get(&PARTIES, r, "owner_id")),
+        c("lifecycle"),
+        c("acquisition_channel"),
+        c("acquired_on"),
+        c("segment"),
+        c("industry"),
+        c("country"),
+        c("city"),
+        c("email"),
+        c("phone"),
+        c("tags"),
+        c("attributes"),
+        referrer
+            .and_then(|p| n.parties.get(&p).cloned())
+            .unwrap_or_default(),
+    ]
 }
 
 async fn contacts(
@@ -434,39 +456,51 @@ async fn contacts(
         .iter()
         .filter_map(|l| {
             let person = persons.get(&get(&PARTY_LINKS, l, "from_party_id").as_uuid()?)?;
-            let c = |col: &str| cell(get(&PARTIES, person, col));
-            Some(vec![
-                c("external_id"),
-                c("first_name"),
-                c("last_name"),
-                c("email"),
-                c("phone"),
-                n.party(get(&PARTY_LINKS, l, "to_party_id")),
-                cell(get(&PARTY_LINKS, l, "job_title")),
-                c("roles"),
-                n.user(get(&PARTIES, person, "owner_id")),
-                c("lifecycle"),
-                c("country"),
-                c("city"),
-                c("tags"),
-            ])
+            Some(contact_fields(l, person, n))
         })
         .collect())
+}
+
+/// A contact's fields: a `works_at` link and the person it starts from.
+pub fn contact_fields(link: &Row, person: &Row, n: &Names) -> Vec<String> {
+    let c = |col: &str| cell(get(&PARTIES, person, col));
+    vec![
+        c("external_id"),
+        c("first_name"),
+        c("last_name"),
+        c("email"),
+        c("phone"),
+        n.party(get(&PARTY_LINKS, link, "to_party_id")),
+        cell(get(&PARTY_LINKS, link, "job_title")),
+        c("roles"),
+        n.user(get(&PARTIES, person, "owner_id")),
+        c("lifecycle"),
+        c("country"),
+        c("city"),
+        c("tags"),
+    ]
 }
 
 async fn orders(tx: &mut Tx, n: &mut Names, page: &[Row]) -> Result<Vec<Vec<String>>, StoreError> {
     n.learn_parties(tx, page, &ORDERS).await?;
     let ids: Vec<Value> = page.iter().map(|r| get(&ORDERS, r, "id").clone()).collect();
-    let mut lines: HashMap<Uuid, Vec<Row>> = HashMap::new();
-    for l in tx.fetch_in(&ORDER_LINES, "order_id", &ids).await? {
+    let lines = tx.fetch_in(&ORDER_LINES, "order_id", &ids).await?;
+    Ok(order_lines(page, lines, n))
+}
+
+/// One record per line of the orders of `page`, in the page's order and then by line number;
+/// `lines` holds the lines of those orders.
+pub fn order_lines(page: &[Row], lines: Vec<Row>, n: &Names) -> Vec<Vec<String>> {
+    let mut by_order: HashMap<Uuid, Vec<Row>> = HashMap::new();
+    for l in lines {
         if let Some(o) = get(&ORDER_LINES, &l, "order_id").as_uuid() {
-            lines.entry(o).or_default().push(l);
+            by_order.entry(o).or_default().push(l);
         }
     }
     let mut out = Vec::new();
     for o in page {
         let id = get(&ORDERS, o, "id").as_uuid().unwrap_or_default();
-        let mut ls = lines.remove(&id).unwrap_or_default();
+        let mut ls = by_order.remove(&id).unwrap_or_default();
         ls.sort_by_key(|l| get(&ORDER_LINES, l, "line_no").as_int());
         let currency = get(&ORDERS, o, "currency");
         for l in ls {
@@ -483,5 +517,5 @@ async fn orders(tx: &mut Tx, n: &mut Names, page: &[Row]) -> Result<Vec<Vec<Stri
             ]);
         }
     }
-    Ok(out)
+    out
 }

@@ -2,12 +2,14 @@
 //! the latest interactions, an order summary with the latest orders, contracts, survey answers,
 //! and the open cases and tasks. What the party page and `GET /parties/{key}/360` show.
 
+use std::collections::HashMap;
+
 use rapport_domain::{CaseStatus, TaskStatus};
 use rapport_store::schema::{CASES, PARTIES, PARTY_LINKS, TASKS};
-use rapport_store::{Filter, ListQuery, OrderSummary, Row, StoreError, Tx, Value};
+use rapport_store::{OrderSummary, Party360Limits, Row, StoreError, Tx};
 use uuid::Uuid;
 
-use crate::export::{Names, render_with};
+use crate::export::{self, Names};
 use crate::import::ImportKind;
 use crate::records::{self, StoredRecord};
 
@@ -45,146 +47,112 @@ pub struct Party360 {
     pub scores: Vec<crate::score::PartyScore>,
 }
 
-fn about(column: &'static str, party: Uuid, sort: &'static str, limit: usize) -> ListQuery {
-    let mut q = ListQuery::new(sort, limit);
-    q.filters.push(Filter::eq(column, Value::Uuid(party)));
-    q.descending = true;
-    q
-}
+/// How many of each part the 360 reads.
+const LIMITS: Party360Limits = Party360Limits {
+    interactions: RECENT,
+    orders: 5,
+    contracts: 100,
+    surveys: RECENT,
+    cases: 100,
+    tasks: 100,
+    links: 100,
+    scores: SCORE_HISTORY,
+};
 
-/// The 360 of the party with external id (or id) `key`; `None` if there is none.
+/// The 360 of the party with external id (or id, or a merged-away external id) `key`; `None`
+/// if there is none. Reads everything first (one statement on PostgreSQL), then renders with
+/// the names read along, so rendering asks nothing more.
 pub async fn load(tx: &mut Tx, key: &str) -> Result<Option<Party360>, StoreError> {
-    let Some(row) = records::find_row(tx, ImportKind::Parties, key).await? else {
+    let Some(rows) = tx.party_360_rows(key, &LIMITS).await? else {
         return Ok(None);
     };
-    let mut names = Names::load(tx).await?;
-    let Some(fields) = render_with(
-        tx,
-        &mut names,
-        ImportKind::Parties,
-        std::slice::from_ref(&row),
-    )
-    .await?
-    .into_iter()
-    .next() else {
-        return Ok(None);
+    let mut names = Names::known(rows.users, rows.products);
+    let id = rows.party[PARTIES.col("id")].as_uuid().unwrap_or_default();
+    if let Some(ext) = rows.party[PARTIES.col("external_id")].as_str() {
+        names.know_party(id, ext);
+    }
+    let linked: HashMap<Uuid, Row> = rows
+        .linked_parties
+        .into_iter()
+        .filter_map(|p| Some((p[PARTIES.col("id")].as_uuid()?, p)))
+        .collect();
+    names.know_party_rows(linked.values().cloned());
+    let referrer = export::referrers(&rows.links_in).get(&id).copied();
+    let party = records::to_record(
+        &PARTIES,
+        &rows.party,
+        export::party_fields(&rows.party, &names, referrer),
+    );
+    let simple = |kind: ImportKind, rows: &[Row]| -> Vec<StoredRecord> {
+        let (table, _) = export::stored_as(kind);
+        rows.iter()
+            .map(|r| records::to_record(table, r, export::simple(kind, table, r, &names)))
+            .collect()
     };
-    let party = records::to_record(&PARTIES, &row, fields);
-    let id = party.id;
-    names.know_party(id, &party.fields[0]);
-    let section = async |tx: &mut Tx,
-                         names: &mut Names,
-                         kind: ImportKind,
-                         q: ListQuery|
-           -> Result<(Vec<Row>, Vec<StoredRecord>), StoreError> {
-        let (table, _) = crate::export::stored_as(kind);
-        let rows = tx.list(table, &q).await?;
-        let rendered = render_with(tx, names, kind, &rows).await?;
-        let recs = if kind == ImportKind::Orders {
-            rendered
-                .into_iter()
-                .map(|fields| StoredRecord {
-                    id: Uuid::nil(),
-                    fields,
-                    created_at: None,
-                    updated_at: None,
-                })
-                .collect()
-        } else {
-            rows.iter()
-                .zip(rendered)
-                .map(|(row, fields)| records::to_record(table, row, fields))
-                .collect()
-        };
-        Ok((rows, recs))
-    };
-    let (_, interactions) = section(
-        tx,
-        &mut names,
-        ImportKind::Interactions,
-        about("party_id", id, "occurred_at", RECENT),
-    )
-    .await?;
-    let (_, orders) = section(
-        tx,
-        &mut names,
-        ImportKind::Orders,
-        about("party_id", id, "ordered_at", 5),
-    )
-    .await?;
-    let (_, contracts) = section(
-        tx,
-        &mut names,
-        ImportKind::Contracts,
-        about("party_id", id, "signed_at", 100),
-    )
-    .await?;
-    let (_, surveys) = section(
-        tx,
-        &mut names,
-        ImportKind::Surveys,
-        about("party_id", id, "answered_at", RECENT),
-    )
-    .await?;
-    let (case_rows, cases) = section(
-        tx,
-        &mut names,
-        ImportKind::Cases,
-        about("party_id", id, "opened_at", 100),
-    )
-    .await?;
+    let interactions = simple(ImportKind::Interactions, &rows.interactions);
+    let contracts = simple(ImportKind::Contracts, &rows.contracts);
+    let surveys = simple(ImportKind::Surveys, &rows.surveys);
     let status = CASES.col("status");
-    let open_cases = case_rows
-        .iter()
-        .zip(cases)
-        .filter(|(r, _)| {
+    let open_cases: Vec<Row> = rows
+        .cases
+        .into_iter()
+        .filter(|r| {
             r[status]
                 .as_str()
                 .and_then(|s| CaseStatus::parse(s).ok())
                 .is_some_and(CaseStatus::is_open)
         })
-        .map(|(_, c)| c)
         .collect();
-    let (task_rows, tasks) = section(
-        tx,
-        &mut names,
-        ImportKind::Tasks,
-        about("party_id", id, "id", 100),
-    )
-    .await?;
+    let open_cases = simple(ImportKind::Cases, &open_cases);
     let status = TASKS.col("status");
-    let open_tasks = task_rows
-        .iter()
-        .zip(tasks)
-        .filter(|(r, _)| {
+    let open_tasks: Vec<Row> = rows
+        .tasks
+        .into_iter()
+        .filter(|r| {
             r[status]
                 .as_str()
                 .and_then(|s| TaskStatus::parse(s).ok())
                 .is_some_and(TaskStatus::is_open)
         })
-        .map(|(_, t)| t)
         .collect();
-    // Contacts are the people whose `works_at` link points here: the same rows as the incoming
-    // links, rendered with the linked parties' rows read once for both.
-    let (links, incoming) = links(tx, &mut names, id).await?;
-    let works: Vec<Row> = incoming
+    let open_tasks = simple(ImportKind::Tasks, &open_tasks);
+    let orders = export::order_lines(&rows.orders, rows.order_lines, &names)
         .into_iter()
+        .map(|fields| StoredRecord {
+            id: Uuid::nil(),
+            fields,
+            created_at: None,
+            updated_at: None,
+        })
+        .collect();
+    let links = link_views(id, &rows.links_out, &rows.links_in, &linked);
+    // Contacts are the people whose `works_at` link points here.
+    let contacts = rows
+        .links_in
+        .iter()
         .filter(|l| l[PARTY_LINKS.col("kind")].as_str() == Some("works_at"))
+        .filter_map(|l| {
+            let person = linked.get(&l[PARTY_LINKS.col("from_party_id")].as_uuid()?)?;
+            Some(records::to_record(
+                &PARTY_LINKS,
+                l,
+                export::contact_fields(l, person, &names),
+            ))
+        })
         .collect();
-    let contacts = render_with(tx, &mut names, ImportKind::Contacts, &works)
-        .await?
-        .into_iter()
-        .zip(&works)
-        .map(|(fields, row)| records::to_record(&PARTY_LINKS, row, fields))
+    let scores = rows
+        .scores
+        .iter()
+        .filter_map(|(as_of, currency, row)| {
+            crate::score::PartyScore::from_row(*as_of, currency.clone(), row)
+        })
         .collect();
-    let order_summary = tx.order_summary(id).await?;
-    let scores = crate::score::history(tx, id, SCORE_HISTORY).await?;
     Ok(Some(Party360 {
         party,
         contacts,
         links,
         interactions,
-        order_summary,
+        order_summary: rows.order_summary,
         orders,
         contracts,
         surveys,
@@ -194,57 +162,36 @@ pub async fn load(tx: &mut Tx, key: &str) -> Result<Option<Party360>, StoreError
     }))
 }
 
-/// The party's links both ways, as seen from it, and the incoming link rows (for contacts).
-/// The parties they name are read once and told to `names`.
-async fn links(
-    tx: &mut Tx,
-    names: &mut Names,
+/// The party's links both ways, as seen from it, with the parties at their other ends.
+fn link_views(
     id: Uuid,
-) -> Result<(Vec<LinkView>, Vec<Row>), StoreError> {
-    let mut rows = tx
-        .list(&PARTY_LINKS, &about("from_party_id", id, "id", 100))
-        .await?;
-    let outgoing = rows.len();
-    rows.extend(
-        tx.list(&PARTY_LINKS, &about("to_party_id", id, "id", 100))
-            .await?,
-    );
+    outgoing: &[Row],
+    incoming: &[Row],
+    parties: &HashMap<Uuid, Row>,
+) -> Vec<LinkView> {
     let (from, to) = (
         PARTY_LINKS.col("from_party_id"),
         PARTY_LINKS.col("to_party_id"),
     );
-    let others: Vec<Value> = rows
+    outgoing
         .iter()
-        .map(|r| {
-            if r[from].as_uuid() == Some(id) {
-                r[to].clone()
+        .chain(incoming)
+        .filter_map(|r| {
+            let outgoing = r[from].as_uuid() == Some(id);
+            let other_id = if outgoing {
+                r[to].as_uuid()?
             } else {
-                r[from].clone()
-            }
-        })
-        .collect();
-    let parties: std::collections::HashMap<Uuid, Row> = tx
-        .fetch_in(&PARTIES, "id", &others)
-        .await?
-        .into_iter()
-        .filter_map(|p| p[PARTIES.col("id")].as_uuid().map(|i| (i, p)))
-        .collect();
-    let views = rows
-        .iter()
-        .zip(others)
-        .filter_map(|(r, other)| {
-            let other_id = other.as_uuid()?;
+                r[from].as_uuid()?
+            };
             let p = parties.get(&other_id)?;
             Some(LinkView {
                 kind: r[PARTY_LINKS.col("kind")].as_str()?.to_string(),
-                outgoing: r[from].as_uuid() == Some(id),
+                outgoing,
                 other_id,
                 other_external_id: p[PARTIES.col("external_id")].as_str()?.to_string(),
                 other_name: p[PARTIES.col("name")].as_str()?.to_string(),
                 job_title: r[PARTY_LINKS.col("job_title")].as_str().map(str::to_string),
             })
         })
-        .collect();
-    names.know_party_rows(parties.into_values());
-    Ok((views, rows.split_off(outgoing)))
+        .collect()
 }

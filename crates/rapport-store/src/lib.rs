@@ -10,6 +10,7 @@
 mod campaigns;
 mod dialect;
 mod migrate;
+mod party360;
 mod portfolio;
 pub mod query;
 mod records;
@@ -19,6 +20,7 @@ mod scoring;
 mod settings;
 mod sqlite_bulk;
 mod sqlite_lookup;
+mod sqlite_raw;
 mod tx;
 mod tx_bulk;
 mod tx_read;
@@ -35,6 +37,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use campaigns::{MemberQuery, MemberResult, MemberRow};
 pub use migrate::latest_version as schema_version;
+pub use party360::{Party360Limits, Party360Rows};
 pub use portfolio::{PortfolioQuery, PortfolioRow, PortfolioSort};
 pub use query::{Filter, ListQuery, Op, Search};
 pub use records::{NewUser, OrderSummary, PartyBrief};
@@ -126,6 +129,9 @@ pub struct Store {
     /// SQLite's own connections for short reads (`begin_lookup`); none for PostgreSQL and for
     /// in-memory databases.
     lookups: Option<std::sync::Arc<sqlite_lookup::LookupPool>>,
+    /// SQLite's own connection for write transactions (`begin`), likewise on the calling
+    /// thread; none for PostgreSQL and for in-memory databases.
+    writes: Option<std::sync::Arc<sqlite_lookup::LookupPool>>,
     /// SQLite has one writer at a time. Writers of this process wait their turn here, woken
     /// the moment it is theirs, instead of in SQLite's busy handler, which polls with sleeps
     /// of up to 100 ms (a queue of API writes would spend most of its time asleep).
@@ -137,6 +143,7 @@ impl Store {
     /// `sqlite://PATH` (or `sqlite::memory:`) and `postgres://...` are understood.
     pub async fn connect(url: &str) -> Result<Store> {
         let mut lookups = None;
+        let mut writes = None;
         let pool = if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)
                 .map_err(|_| StoreError::BadUrl(url.to_string()))?
@@ -148,7 +155,8 @@ impl Store {
                 .pragma("cache_size", "-65536");
             let memory = url.contains(":memory:");
             if !memory {
-                lookups = sqlite_lookup::LookupPool::new(options.get_filename());
+                lookups = sqlite_lookup::LookupPool::new(options.get_filename(), false);
+                writes = sqlite_lookup::LookupPool::new(options.get_filename(), true);
             }
             let pool = SqlitePoolOptions::new()
                 .max_connections(if memory { 1 } else { 4 })
@@ -182,6 +190,7 @@ impl Store {
         let store = Store {
             pool,
             lookups,
+            writes,
             writers: Default::default(),
         };
         migrate::run(&store.pool).await?;
@@ -196,9 +205,18 @@ impl Store {
     }
 
     /// Starts a transaction scoped to `org`. On SQLite it takes the write lock at once
-    /// (`BEGIN IMMEDIATE`), so two writers queue instead of failing half-way.
+    /// (`BEGIN IMMEDIATE`), so two writers queue instead of failing half-way, and (for a
+    /// database file) runs on the store's own write connection, on the calling thread (see
+    /// `sqlite_lookup`).
     pub async fn begin(&self, org: OrgId) -> Result<Tx> {
         let turn = self.writer_turn().await;
+        if let Some(writes) = &self.writes {
+            return Ok(Tx {
+                org,
+                turn,
+                inner: tx::Inner::SqliteWrite(writes.lend_for_write().await?),
+            });
+        }
         let mut tx = Tx::begin(&self.pool, org).await?;
         tx.turn = turn;
         Ok(tx)
@@ -217,8 +235,8 @@ impl Store {
     /// connection of its own that does not check foreign keys row by row.
     pub async fn begin_bulk(&self, org: OrgId) -> Result<Tx> {
         let turn = self.writer_turn().await;
-        if let Some(lookups) = &self.lookups {
-            lookups.close_idle();
+        for raw in [&self.lookups, &self.writes].into_iter().flatten() {
+            raw.close_idle();
         }
         let mut tx = Tx::begin_bulk(&self.pool, org).await?;
         tx.turn = turn;

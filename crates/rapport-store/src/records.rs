@@ -34,6 +34,19 @@ pub struct OrderSummary {
     pub last: Option<DateTime<Utc>>,
 }
 
+impl OrderSummary {
+    /// From a row of currency, orders, total, first and last order time.
+    pub(crate) fn from_row(r: &Row) -> OrderSummary {
+        OrderSummary {
+            currency: r[0].as_str().unwrap_or_default().to_string(),
+            orders: r[1].as_int().unwrap_or(0),
+            total_minor: r[2].as_int().unwrap_or(0),
+            first: r[3].as_time(),
+            last: r[4].as_time(),
+        }
+    }
+}
+
 /// The fields duplicate detection compares.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PartyBrief {
@@ -272,16 +285,7 @@ impl Tx {
                 || "summing a party's orders".into(),
             )
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| OrderSummary {
-                currency: r[0].as_str().unwrap_or_default().to_string(),
-                orders: r[1].as_int().unwrap_or(0),
-                total_minor: r[2].as_int().unwrap_or(0),
-                first: r[3].as_time(),
-                last: r[4].as_time(),
-            })
-            .collect())
+        Ok(rows.iter().map(OrderSummary::from_row).collect())
     }
 
     /// The fields duplicate detection needs, for every party of the org, a page at a time.

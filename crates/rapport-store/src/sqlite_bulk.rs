@@ -44,7 +44,10 @@ pub(crate) async fn insert_rows(
         let result = insert_all(db, org, table, rows);
         if result.is_ok() {
             exec(db, "RELEASE rapport_bulk")?;
-        } else {
+        } else if ffi::sqlite3_get_autocommit(db) == 0 {
+            // Undo this insert only. After some errors (a full disk, I/O) SQLite has rolled
+            // the whole transaction back already: then the insert's own error is the one to
+            // tell, not that the savepoint is gone.
             exec(db, "ROLLBACK TO rapport_bulk")?;
             exec(db, "RELEASE rapport_bulk")?;
         }
@@ -53,7 +56,7 @@ pub(crate) async fn insert_rows(
 }
 
 /// `INSERT INTO table (org_id, columns...) VALUES (?, ...), ...` for `n` rows.
-fn insert_sql(table: &Table, n: usize) -> String {
+pub(crate) fn insert_sql(table: &Table, n: usize) -> String {
     let one = format!("({})", vec!["?"; table.columns.len() + 1].join(", "));
     format!(
         "INSERT INTO {} (org_id, {}) VALUES {}",

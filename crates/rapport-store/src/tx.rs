@@ -18,6 +18,8 @@ pub(crate) enum Inner {
     Postgres(Transaction<'static, Postgres>),
     /// A short read on SQLite, on the calling thread (see `Store::begin_lookup`).
     Lookup(crate::sqlite_lookup::Lent),
+    /// A write transaction on SQLite, on the calling thread (see `Store::begin`).
+    SqliteWrite(crate::sqlite_lookup::Lent),
     /// Committed or rolled back.
     Ended,
 }
@@ -51,6 +53,11 @@ macro_rules! on_conn {
             Inner::Lookup(_) => {
                 return Err($crate::StoreError::Invalid(
                     "a lookup only reads through `select`".into(),
+                ))
+            }
+            Inner::SqliteWrite(_) => {
+                return Err($crate::StoreError::Invalid(
+                    "this operation has no way on the store's own SQLite write connection".into(),
                 ))
             }
             Inner::Ended => {
@@ -244,7 +251,9 @@ impl Tx {
 
     pub fn backend(&self) -> Backend {
         match self.inner {
-            Inner::Sqlite(_) | Inner::SqliteBulk(_) | Inner::Lookup(_) => Backend::Sqlite,
+            Inner::Sqlite(_) | Inner::SqliteBulk(_) | Inner::Lookup(_) | Inner::SqliteWrite(_) => {
+                Backend::Sqlite
+            }
             Inner::Postgres(_) => Backend::Postgres,
             // Not asked of an ended transaction (commit and rollback consume it).
             Inner::Ended => Backend::Sqlite,
@@ -285,6 +294,7 @@ impl Tx {
             Inner::Sqlite(tx) => tx.commit().await,
             Inner::SqliteBulk(conn) => conn.end("COMMIT").await,
             Inner::Postgres(tx) => tx.commit().await,
+            Inner::SqliteWrite(conn) => return conn.end("COMMIT"),
             // Nothing was written; the read ends when the connection goes back.
             Inner::Lookup(_) | Inner::Ended => Ok(()),
         }
@@ -296,6 +306,7 @@ impl Tx {
             Inner::Sqlite(tx) => tx.rollback().await,
             Inner::SqliteBulk(conn) => conn.end("ROLLBACK").await,
             Inner::Postgres(tx) => tx.rollback().await,
+            Inner::SqliteWrite(conn) => return conn.end("ROLLBACK"),
             Inner::Lookup(_) | Inner::Ended => Ok(()),
         }
         .ctx(|| "rolling back".into())
@@ -327,6 +338,7 @@ impl Tx {
                 return crate::sqlite_bulk::insert_rows(conn, self.org.as_uuid(), table, rows)
                     .await;
             }
+            Inner::SqliteWrite(conn) => return conn.insert(self.org.as_uuid(), table, rows),
             Inner::Postgres(_) | Inner::Lookup(_) | Inner::Ended => {}
         }
         let width = table.columns.len() + 1;
@@ -393,18 +405,13 @@ impl Tx {
                 set.len() + 2 + i
             ));
         }
-        let org = self.org.as_uuid();
-        let done = on_conn!(self, conn => {
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
-            for (i, c) in &set {
-                q = bind_value!(q, &row[*i], c.ty);
-            }
-            for k in &keys {
-                q = bind_value!(q, &row[*k], table.columns[*k].ty);
-            }
-            q.execute(conn).await.ctx(|| format!("updating {}", table.name))?.rows_affected()
-        });
-        Ok(done)
+        let binds: Vec<(Value, ColType)> = set
+            .iter()
+            .map(|(i, c)| (row[*i].clone(), c.ty))
+            .chain(keys.iter().map(|k| (row[*k].clone(), table.columns[*k].ty)))
+            .collect();
+        self.execute_unguarded(sql, &binds, &|| format!("updating {}", table.name))
+            .await
     }
 
     /// Deletes the rows whose `column` equals `value`.
@@ -419,12 +426,10 @@ impl Tx {
             "DELETE FROM {} WHERE org_id = $1 AND {column} = $2",
             table.name
         );
-        let org = self.org.as_uuid();
-        let n = on_conn!(self, conn => {
-            let q = sqlx::query(AssertSqlSafe(sql)).bind(org);
-            bind_value!(q, value, ty).execute(conn).await.ctx(|| format!("deleting from {}", table.name))?.rows_affected()
-        });
-        Ok(n)
+        self.execute_unguarded(sql, &[(value.clone(), ty)], &|| {
+            format!("deleting from {}", table.name)
+        })
+        .await
     }
 
     /// Runs a write statement of this crate's own with `binds` after the org's `$1`; returns
@@ -433,19 +438,34 @@ impl Tx {
         &mut self,
         sql: String,
         binds: &[(Value, ColType)],
-        what: impl Fn() -> String,
+        what: impl Fn() -> String + Sync,
     ) -> Result<u64> {
         self.savepoint().await?;
+        let result = self.execute_unguarded(sql, binds, &what).await;
+        self.end_savepoint(result.is_ok()).await?;
+        result
+    }
+
+    /// Runs a write statement (`$1` the org, `binds` after it) without a savepoint of its
+    /// own; the rows it touched.
+    async fn execute_unguarded(
+        &mut self,
+        sql: String,
+        binds: &[(Value, ColType)],
+        what: &(dyn Fn() -> String + Sync),
+    ) -> Result<u64> {
         let org = self.org.as_uuid();
-        let result = on_conn!(self, conn => {
+        if let Inner::SqliteWrite(conn) = &mut self.inner {
+            return conn.run(&sql, org, binds, what);
+        }
+        let n = on_conn!(self, conn => {
             let mut q = sqlx::query(AssertSqlSafe(sql)).bind(org);
             for (v, ty) in binds {
                 q = bind_value!(q, v, *ty);
             }
-            q.execute(conn).await.ctx(&what).map(|r| r.rows_affected())
+            q.execute(conn).await.ctx(what)?.rows_affected()
         });
-        self.end_savepoint(result.is_ok()).await?;
-        result
+        Ok(n)
     }
 
     /// Points every row whose `column` is `from` at `to` instead (used by merges).
@@ -460,12 +480,12 @@ impl Tx {
             "UPDATE {} SET {column} = $3 WHERE org_id = $1 AND {column} = $2",
             table.name
         );
-        let org = self.org.as_uuid();
-        let n = on_conn!(self, conn => {
-            sqlx::query(AssertSqlSafe(sql)).bind(org).bind(from).bind(to).execute(conn).await
-                .ctx(|| format!("moving {}.{column}", table.name))?.rows_affected()
-        });
-        Ok(n)
+        let binds = [
+            (Value::Uuid(from), ColType::Uuid),
+            (Value::Uuid(to), ColType::Uuid),
+        ];
+        self.execute_unguarded(sql, &binds, &|| format!("moving {}.{column}", table.name))
+            .await
     }
 }
 

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::dialect::{copy_binary_header, copy_binary_row};
 use crate::schema::Table;
 use crate::tx::{Inner, on_conn};
-use crate::value::Row;
+use crate::value::{ColType, Row, Value};
 use crate::{Backend, Context, Result, StoreError, Tx};
 
 impl Tx {
@@ -30,6 +30,15 @@ impl Tx {
     /// rebuild its indexes, since indexes span every org.
     pub async fn table_is_empty(&mut self, table: &Table) -> Result<bool> {
         let sql = format!("SELECT 1 FROM {} LIMIT 1", table.name);
+        let org = self.org.as_uuid();
+        if let Inner::SqliteWrite(conn) = &mut self.inner {
+            let mut found = false;
+            conn.each(&sql, org, &[], &[ColType::Int], &mut |_| {
+                found = true;
+                Ok(())
+            })?;
+            return Ok(!found);
+        }
         let found = on_conn!(self, conn => {
             sqlx::query(AssertSqlSafe(sql)).fetch_optional(conn).await.ctx(|| format!("reading {}", table.name))?.is_some()
         });
@@ -193,21 +202,32 @@ impl Tx {
                 "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1"
             }
         };
+        if let Inner::SqliteWrite(conn) = &mut self.inner {
+            let sql = sql.replace("$1", "$2");
+            let mut names = Vec::new();
+            let binds = [(Value::text(table.name), ColType::Text)];
+            conn.each(&sql, Uuid::nil(), &binds, &[ColType::Text], &mut |r| {
+                names.extend(r[0].as_str().map(str::to_string));
+                Ok(())
+            })?;
+            return Ok(missing(table, &names));
+        }
         let names: Vec<String> = on_conn!(self, conn => {
             sqlx::query_scalar(sql).bind(table.name).fetch_all(conn).await.ctx(|| format!("listing indexes of {}", table.name))?
         });
-        Ok(table
-            .indexes
-            .iter()
-            .map(|i| i.name)
-            .filter(|n| !names.iter().any(|m| m == n))
-            .collect())
+        Ok(missing(table, &names))
     }
 
     /// Drops the table's secondary indexes (before a bulk load into an empty table).
     pub async fn drop_indexes(&mut self, table: &Table) -> Result<()> {
         for index in table.indexes {
             let sql = format!("DROP INDEX IF EXISTS {}", index.name);
+            if let Inner::SqliteWrite(conn) = &mut self.inner {
+                conn.run(&sql, Uuid::nil(), &[], &|| {
+                    format!("dropping index {}", index.name)
+                })?;
+                continue;
+            }
             on_conn!(self, conn => {
                 sqlx::query(AssertSqlSafe(sql)).execute(conn).await.ctx(|| format!("dropping index {}", index.name))?;
             });
@@ -223,12 +243,28 @@ impl Tx {
                 "CREATE {unique}INDEX IF NOT EXISTS {} ON {} ({})",
                 index.name, table.name, index.columns
             );
+            if let Inner::SqliteWrite(conn) = &mut self.inner {
+                conn.run(&sql, Uuid::nil(), &[], &|| {
+                    format!("creating index {}", index.name)
+                })?;
+                continue;
+            }
             on_conn!(self, conn => {
                 sqlx::query(AssertSqlSafe(sql)).execute(conn).await.ctx(|| format!("creating index {}", index.name))?;
             });
         }
         Ok(())
     }
+}
+
+/// The table's secondary indexes whose names are not among `names`.
+fn missing(table: &Table, names: &[String]) -> Vec<&'static str> {
+    table
+        .indexes
+        .iter()
+        .map(|i| i.name)
+        .filter(|n| !names.iter().any(|m| m == n))
+        .collect()
 }
 
 pub(crate) async fn copy_rows(

@@ -23,7 +23,7 @@ impl Tx {
         what: impl Fn() -> String,
     ) -> Result<Vec<Row>> {
         let org = self.org.as_uuid();
-        if let Inner::Lookup(conn) = &mut self.inner {
+        if let Inner::Lookup(conn) | Inner::SqliteWrite(conn) = &mut self.inner {
             let mut rows = Vec::new();
             conn.each(&sql, org, binds, types, &mut |row| {
                 rows.push(row.to_vec());
@@ -58,7 +58,7 @@ impl Tx {
     ) -> Result<()> {
         use futures_util::TryStreamExt;
         let org = self.org.as_uuid();
-        if let Inner::Lookup(conn) = &mut self.inner {
+        if let Inner::Lookup(conn) | Inner::SqliteWrite(conn) = &mut self.inner {
             return conn
                 .each(&sql, org, binds, types, &mut f)
                 .map_err(|e| match e {

@@ -87,6 +87,9 @@ pub(crate) async fn find_row(
         );
         return Ok(tx.list(&PARTY_LINKS, &q).await?.into_iter().next());
     }
+    if kind == ImportKind::Parties {
+        return tx.find_party_row(key).await;
+    }
     if let Ok(id) = Uuid::parse_str(key)
         && table.try_col("id").is_some()
         && let Some(row) = tx
@@ -104,16 +107,6 @@ pub(crate) async fn find_row(
         .next()
     {
         return Ok(Some(row));
-    }
-    if kind == ImportKind::Parties {
-        let ids = tx.resolve_parties(&[key.to_string()]).await?;
-        if let Some(id) = ids.get(key) {
-            return Ok(tx
-                .fetch_in(&PARTIES, "id", &[Value::Uuid(*id)])
-                .await?
-                .into_iter()
-                .next());
-        }
     }
     Ok(None)
 }

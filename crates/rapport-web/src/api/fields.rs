@@ -9,7 +9,7 @@ use rapport_domain::{
     CaseSeverity, CaseStatus, ContractStatus, Direction, InteractionChannel, LifecycleStatus,
     PartyKind, ReasonCategory, RemedyStatus, SurveyKind, TaskStatus,
 };
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::problem::FieldError;
 
@@ -177,51 +177,119 @@ pub fn holds_nul(v: &Value) -> bool {
 
 /// A stored record as the API shows it.
 pub fn to_json(kind: ImportKind, rec: &StoredRecord) -> Value {
-    let mut map = Map::new();
-    if !rec.id.is_nil() {
-        map.insert("id".into(), json!(rec.id));
-    }
-    for (f, text) in kind.fields().iter().zip(&rec.fields) {
-        map.insert(
-            f.name.to_string(),
-            field_json(json_type(kind, f.name), text),
-        );
-    }
-    if let Some(t) = rec.created_at {
-        map.insert(
-            "created_at".into(),
-            json!(rapport_domain::dates::format_timestamp(&t)),
-        );
-    }
-    if let Some(t) = rec.updated_at {
-        map.insert(
-            "updated_at".into(),
-            json!(rapport_domain::dates::format_timestamp(&t)),
-        );
-    }
-    Value::Object(map)
+    serde_json::to_value(RecordJson { kind, rec }).unwrap_or(Value::Null)
 }
 
-fn field_json(ty: JsonType, text: &str) -> Value {
-    match ty {
-        JsonType::List => Value::Array(
-            text.split(';')
-                .filter(|s| !s.is_empty())
-                .map(|s| Value::String(s.to_string()))
-                .collect(),
-        ),
-        JsonType::Object => {
-            serde_json::from_str::<Value>(text).unwrap_or_else(|_| Value::Object(Map::new()))
+/// A stored record as the API shows it, written straight to JSON (no document is built
+/// first): `id`, the kind's fields typed by [`json_type`], `created_at` and `updated_at`, with
+/// the keys in alphabetical order.
+pub struct RecordJson<'a> {
+    pub kind: ImportKind,
+    pub rec: &'a StoredRecord,
+}
+
+/// A key of a record's JSON.
+#[derive(Debug, Clone, Copy)]
+enum Key {
+    Id,
+    Field(usize, &'static str, JsonType),
+    Created,
+    Updated,
+}
+
+impl Key {
+    fn name(self) -> &'static str {
+        match self {
+            Key::Id => "id",
+            Key::Field(_, name, _) => name,
+            Key::Created => "created_at",
+            Key::Updated => "updated_at",
         }
-        _ if text.is_empty() => Value::Null,
-        JsonType::Integer => text.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
-        _ => Value::String(text.to_string()),
+    }
+}
+
+/// Each kind's keys in alphabetical order (the order serde_json's maps keep), worked out once.
+fn keys(kind: ImportKind) -> &'static [Key] {
+    static KEYS: std::sync::OnceLock<Vec<Vec<Key>>> = std::sync::OnceLock::new();
+    let all = KEYS.get_or_init(|| {
+        ImportKind::ALL
+            .iter()
+            .map(|k| {
+                let mut keys = vec![Key::Id, Key::Created, Key::Updated];
+                keys.extend(
+                    k.fields()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| Key::Field(i, f.name, json_type(*k, f.name))),
+                );
+                keys.sort_by_key(|k| k.name());
+                keys.dedup_by_key(|k| k.name());
+                keys
+            })
+            .collect()
+    });
+    let i = ImportKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+    &all[i]
+}
+
+impl serde::Serialize for RecordJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let rec = self.rec;
+        let mut map = s.serialize_map(None)?;
+        for key in keys(self.kind) {
+            match *key {
+                Key::Id if !rec.id.is_nil() => map.serialize_entry("id", &rec.id)?,
+                Key::Field(i, name, ty) => {
+                    let text = rec.fields.get(i).map_or("", String::as_str);
+                    map.serialize_entry(name, &FieldJson(ty, text))?
+                }
+                Key::Created | Key::Updated => {
+                    let t = match key {
+                        Key::Created => rec.created_at,
+                        _ => rec.updated_at,
+                    };
+                    if let Some(t) = t {
+                        map.serialize_entry(
+                            key.name(),
+                            &rapport_domain::dates::format_timestamp(&t),
+                        )?;
+                    }
+                }
+                Key::Id => {}
+            }
+        }
+        map.end()
+    }
+}
+
+/// A field's stored text as its JSON type: lists as arrays, attributes as an object, an empty
+/// field as null, integers as numbers, the rest as strings.
+struct FieldJson<'a>(JsonType, &'a str);
+
+impl serde::Serialize for FieldJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let FieldJson(ty, text) = *self;
+        match ty {
+            JsonType::List => s.collect_seq(text.split(';').filter(|p| !p.is_empty())),
+            JsonType::Object => match serde_json::from_str::<Value>(text) {
+                Ok(v) => v.serialize(s),
+                _ => s.collect_map(std::iter::empty::<(&str, &str)>()),
+            },
+            _ if text.is_empty() => s.serialize_none(),
+            JsonType::Integer => match text.parse::<i64>() {
+                Ok(i) => s.serialize_i64(i),
+                Err(_) => s.serialize_none(),
+            },
+            _ => s.serialize_str(text),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn check(kind: ImportKind, input: Value, expected: Result<Vec<(&str, &str)>, Vec<&str>>) {
         let got = to_fields(kind, input.as_object().expect("object"), None);
