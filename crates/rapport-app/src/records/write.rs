@@ -1,5 +1,6 @@
-//! Creating and changing records: parse the fields as an import would, refuse existing keys on
-//! create, check the caller's rights, write through the import's writer, audit.
+//! Creating and changing records: parse the fields as an import would, lock the stored records
+//! the write changes, refuse existing keys on create, check the caller's rights, write through
+//! the import's writer, audit.
 
 use std::collections::HashMap;
 
@@ -9,7 +10,6 @@ use rapport_store::schema::PARTIES;
 use rapport_store::{Row, Store, StoreError, Tx, Value};
 use uuid::Uuid;
 
-use crate::export::stored_as;
 use crate::import::parse::{ParseCtx, Pending, RowView};
 use crate::import::source::Record;
 use crate::import::write::Writer;
@@ -165,16 +165,15 @@ pub async fn update(
     // another request makes meanwhile is not written back over with what was read before it.
     let mut tx = store.begin(org).await?;
     let result = async {
-        let Some(mut current) = get(&mut tx, kind, key).await? else {
+        let Some(found) = get(&mut tx, kind, key).await? else {
             return Err(not_found(kind, key));
         };
-        if lock_row(&mut tx, kind, current.id).await? {
-            // Read again: what was read before the lock may have changed meanwhile.
-            match get(&mut tx, kind, key).await? {
-                Some(fresh) => current = fresh,
-                None => return Err(not_found(kind, key)),
-            }
-        }
+        let natural = found.fields.first().cloned().unwrap_or_default();
+        lock_stored(&mut tx, kind, &[natural]).await?;
+        // Read again: what was read before the lock may have changed meanwhile.
+        let Some(current) = get(&mut tx, kind, key).await? else {
+            return Err(not_found(kind, key));
+        };
         let mut values = current.fields;
         for (field, value) in changes {
             if let Some(i) = names.iter().position(|n| n == field) {
@@ -188,17 +187,24 @@ pub async fn update(
     finish(tx, result).await
 }
 
-/// Locks the stored row with this id against other writers until the transaction ends; `false`
-/// when the kind's rows have no id to lock by. SQLite's writers queue at `BEGIN` already; on
-/// PostgreSQL an update that changes nothing (`SET id = id`) takes the row lock, the portable
-/// form of `SELECT … FOR UPDATE`.
-async fn lock_row(tx: &mut Tx, kind: ImportKind, id: Uuid) -> Result<bool, StoreError> {
-    let (table, _) = stored_as(kind);
-    if table.key != ["id"] || id.is_nil() {
-        return Ok(false);
-    }
-    tx.reassign(table, "id", id, id).await?;
-    Ok(true)
+/// Locks the stored rows of `kind` with these natural keys (the rows a write of them changes:
+/// for contacts, their person's party) against other writers until the transaction ends, and
+/// returns them by key.
+async fn lock_stored(
+    tx: &mut Tx,
+    kind: ImportKind,
+    keys: &[String],
+) -> Result<HashMap<String, Row>, StoreError> {
+    let table = crate::import::write::table_of(kind);
+    let natural = table.natural_key.unwrap_or("id");
+    let values: Vec<Value> = keys.iter().map(|k| Value::text(k.as_str())).collect();
+    let col = table.col(natural);
+    Ok(tx
+        .fetch_for_update(table, natural, &values)
+        .await?
+        .into_iter()
+        .filter_map(|r| r[col].as_str().map(str::to_string).map(|k| (k, r.clone())))
+        .collect())
 }
 
 /// Parses request records; every problem of every record is reported at once.
@@ -301,26 +307,17 @@ fn parse(
     }
 }
 
-/// The stored rows of the records a request names, by natural key.
+/// The stored rows of the records a request names, by natural key (for parties, also through
+/// the aliases merges leave), locked until the transaction ends: the checks and the write
+/// that follow see them as they are, and no other writer changes them in between.
 async fn stored_by_key(
     tx: &mut Tx,
     kind: ImportKind,
     pending: &[Pending],
 ) -> Result<HashMap<String, Row>, StoreError> {
-    let table = crate::import::write::table_of(kind);
-    let natural = table.natural_key.unwrap_or("id");
-    let keys: Vec<Value> = pending
-        .iter()
-        .map(|p| Value::text(p.key.as_str()))
-        .collect();
-    let col = table.col(natural);
-    let mut out: HashMap<String, Row> = tx
-        .fetch_in(table, natural, &keys)
-        .await?
-        .into_iter()
-        .filter_map(|r| r[col].as_str().map(str::to_string).map(|k| (k, r.clone())))
-        .collect();
-    if table.name == PARTIES.name {
+    let keys: Vec<String> = pending.iter().map(|p| p.key.clone()).collect();
+    let mut out = lock_stored(tx, kind, &keys).await?;
+    if crate::import::write::table_of(kind).name == PARTIES.name {
         let missing: Vec<String> = pending
             .iter()
             .filter(|p| !out.contains_key(&p.key))
@@ -329,7 +326,7 @@ async fn stored_by_key(
         let ids = tx.resolve_parties(&missing).await?;
         let values: Vec<Value> = ids.values().map(|id| Value::Uuid(*id)).collect();
         let rows: HashMap<Uuid, Row> = tx
-            .fetch_in(&PARTIES, "id", &values)
+            .fetch_for_update(&PARTIES, "id", &values)
             .await?
             .into_iter()
             .filter_map(|r| r[0].as_uuid().map(|id| (id, r)))
