@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rapport_domain::{Currency, OrgId};
+use rapport_domain::{Currency, OrgId, UserId};
 use rapport_store::schema::PARTIES;
 use rapport_store::{Row, Store, StoreError, Tx, Value};
 use uuid::Uuid;
@@ -29,6 +29,35 @@ pub async fn write(
     fields: &[String],
     records: Vec<Vec<String>>,
     who: &Writing,
+) -> Result<WriteOutcome, RecordError> {
+    write_owning(store, org, kind, mode, fields, records, who, None).await
+}
+
+/// Upserts `records` like [`write`], and when the call names no owner (`owner_email`) gives
+/// the parties (or contacts) it creates `owner`: a relationship manager's new parties are
+/// theirs in a bulk call as in a single create. Records that exist keep their owner.
+pub async fn upsert_owning(
+    store: &Store,
+    org: OrgId,
+    kind: ImportKind,
+    fields: &[String],
+    records: Vec<Vec<String>>,
+    who: &Writing,
+    owner: Option<UserId>,
+) -> Result<WriteOutcome, RecordError> {
+    write_owning(store, org, kind, Mode::Upsert, fields, records, who, owner).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_owning(
+    store: &Store,
+    org: OrgId,
+    kind: ImportKind,
+    mode: Mode,
+    fields: &[String],
+    records: Vec<Vec<String>>,
+    who: &Writing,
+    owner: Option<UserId>,
 ) -> Result<WriteOutcome, RecordError> {
     if !writable(kind) {
         return Err(RecordError::Forbidden(format!(
@@ -56,7 +85,7 @@ pub async fn write(
     };
     let pending = parse(kind, fields, records, who.now, withdrawal)?;
     let mut tx = store.begin(org).await?;
-    let result = write_in(&mut tx, kind, mode, fields, pending, who).await;
+    let result = write_in(&mut tx, kind, mode, fields, pending, who, owner).await;
     finish(tx, result).await
 }
 
@@ -75,16 +104,27 @@ async fn finish<T>(tx: Tx, result: Result<T, RecordError>) -> Result<T, RecordEr
 }
 
 /// Writes parsed records in `tx` (which the caller commits), with the permission checks and
-/// audit entries.
+/// audit entries; the records it creates get `owner` when the fields name none.
 async fn write_in(
     tx: &mut Tx,
     kind: ImportKind,
     mode: Mode,
     fields: &[String],
-    pending: Vec<Pending>,
+    mut pending: Vec<Pending>,
     who: &Writing,
+    owner: Option<UserId>,
 ) -> Result<WriteOutcome, RecordError> {
     let stored = stored_by_key(tx, kind, &pending).await?;
+    if let Some(owner) = owner
+        && matches!(kind, ImportKind::Parties | ImportKind::Contacts)
+        && !fields.iter().any(|f| f == "owner_email")
+    {
+        let col = PARTIES.col("owner_id");
+        for p in pending.iter_mut().filter(|p| !stored.contains_key(&p.key)) {
+            p.row[col] = Value::Uuid(owner.as_uuid());
+            p.present[col] = true;
+        }
+    }
     if mode == Mode::Create
         && let Some(p) = pending.iter().find(|p| stored.contains_key(&p.key))
     {
@@ -181,7 +221,7 @@ pub async fn update(
             }
         }
         let pending = parse(kind, &names, vec![values], who.now, None)?;
-        write_in(&mut tx, kind, Mode::Upsert, &names, pending, who).await
+        write_in(&mut tx, kind, Mode::Upsert, &names, pending, who, None).await
     }
     .await;
     finish(tx, result).await

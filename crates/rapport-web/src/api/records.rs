@@ -49,6 +49,20 @@ pub fn default_author(kind: ImportKind, caller: &Caller, fields: &mut Vec<(Strin
     }
 }
 
+/// The owner a bulk call gives the parties (or contacts) it creates: a relationship manager's
+/// new parties without an owner are theirs, as in a single create (records that exist keep
+/// their owner).
+pub fn owner_of_new(
+    kind: ImportKind,
+    caller: &Caller,
+    fields: &[String],
+) -> Option<rapport_domain::UserId> {
+    (matches!(kind, ImportKind::Parties | ImportKind::Contacts)
+        && caller.user.role == rapport_domain::UserRole::RelationshipManager
+        && !fields.iter().any(|f| f == "owner_email"))
+    .then_some(caller.user.id)
+}
+
 fn bad_param(name: &str, reason: impl Into<String>) -> Problem {
     Problem {
         status: StatusCode::BAD_REQUEST,
@@ -453,14 +467,14 @@ pub async fn bulk(
     if !errors.is_empty() {
         return Err(Problem::invalid(errors));
     }
-    let outcome = records::write(
+    let outcome = records::upsert_owning(
         &state.store,
         state.org,
         k.kind,
-        Mode::Upsert,
         &names,
         rows,
         &writing(&caller, "api"),
+        owner_of_new(k.kind, &caller, &names),
     )
     .await
     .map_err(|e| record_problem(e, true))?;
