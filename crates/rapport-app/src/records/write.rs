@@ -61,7 +61,7 @@ async fn write_owning(
 ) -> Result<WriteOutcome, RecordError> {
     if !writable(kind) {
         return Err(RecordError::Forbidden(format!(
-            "{kind} are written with `rapport import {kind}` or the bulk import, not one by one"
+            "{kind} are written as orders with their lines, not field by field"
         )));
     }
     if records.len() > MAX_BULK {
@@ -90,7 +90,7 @@ async fn write_owning(
 }
 
 /// Commits a write transaction when the write went through, else rolls it back.
-async fn finish<T>(tx: Tx, result: Result<T, RecordError>) -> Result<T, RecordError> {
+pub(super) async fn finish<T>(tx: Tx, result: Result<T, RecordError>) -> Result<T, RecordError> {
     match result {
         Ok(v) => {
             tx.commit().await?;
@@ -198,7 +198,7 @@ pub async fn update(
     }
     if !writable(kind) {
         return Err(RecordError::Forbidden(format!(
-            "{kind} are written with `rapport import {kind}` or the bulk import, not one by one"
+            "{kind} are written as orders with their lines, not field by field"
         )));
     }
     // The stored values are read in the writing transaction with the row locked, so a change

@@ -112,7 +112,7 @@ pub fn to_fields(
 }
 
 /// One JSON value as the text a field holds; null clears the field.
-fn convert(ty: JsonType, v: &Value) -> Result<String, String> {
+pub(crate) fn convert(ty: JsonType, v: &Value) -> Result<String, String> {
     use JsonType::*;
     if v.is_null() {
         return Ok(String::new());
@@ -202,7 +202,8 @@ pub fn to_json(kind: ImportKind, rec: &StoredRecord) -> Value {
     Value::Object(map)
 }
 
-fn field_json(ty: JsonType, text: &str) -> Value {
+/// A field's stored text as JSON of its type (empty text: null).
+pub(crate) fn field_json(ty: JsonType, text: &str) -> Value {
     match ty {
         JsonType::List => Value::Array(
             text.split(';')

@@ -325,6 +325,44 @@ async fn regression_concurrent_bulk_upserts_wrote_back_stale_fields() {
                 );
             }
         }
+        // An order's fields and lines, changed at once by single changes and bulk calls.
+        let order = json!({"order_id": "RACE-1", "customer_id": RM_PARTY,
+                           "ordered_at": "2026-03-01", "lines": [{"amount": "1.00"}]});
+        create(&s, "/api/v1/orders", Manager, order).await;
+        for round in 0..4 {
+            let channel = json!(format!("channel {round}"));
+            let at = json!(format!("2026-03-0{}T00:00:00Z", round + 2));
+            let lines = json!([{"line": 1, "sku": null, "quantity": round + 1, "amount": "2.00"}]);
+            let reqs = [
+                s.patch(
+                    "/api/v1/orders/RACE-1",
+                    Manager,
+                    json!({"channel": channel}),
+                ),
+                s.post(
+                    "/api/v1/orders/bulk",
+                    Manager,
+                    json!({"items": [{"order_id": "RACE-1", "ordered_at": at}]}),
+                ),
+                s.post(
+                    "/api/v1/orders/bulk",
+                    Manager,
+                    json!({"items": [{"order_id": "RACE-1", "lines": lines}]}),
+                ),
+            ];
+            let tasks: Vec<_> = reqs.into_iter().map(|r| tokio::spawn(call(r))).collect();
+            for t in tasks {
+                let r = t.await.expect("task");
+                assert_eq!(r.status, 200, "{}", r.text);
+            }
+            let got = call(s.get("/api/v1/orders/RACE-1", Viewer)).await.body;
+            assert_eq!(
+                (&got["channel"], &got["ordered_at"], &got["lines"]),
+                (&channel, &at, &lines),
+                "{:?} round {round}",
+                s.db.backend
+            );
+        }
         s.stop().await;
     }
 }
