@@ -9,14 +9,15 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use rapport_domain::Currency;
 use rapport_store::schema::{ORDER_LINES, ORDERS, PRODUCTS};
-use rapport_store::{Row, StoreError, Tx, Value};
+use rapport_store::{Row, Tx, Value};
 use uuid::Uuid;
 
-use super::read::{lines_of, render};
+use super::read::{lines_of, render_with};
 use super::{HEADER_FIELDS, LINE_FIELDS, MAX_LINES, OrderInput, StoredOrder};
 use crate::import::orders::{RequestLine, parse_request_line};
 use crate::import::source::Record;
 use crate::import::{ImportKind, RowError};
+use crate::records::RecordError;
 
 /// One order of a request, ready to write.
 pub(super) struct Planned {
@@ -62,10 +63,10 @@ pub(super) async fn plan(
     tx: &mut Tx,
     orders: Vec<(String, OrderInput)>,
     stored: &HashMap<String, Row>,
-) -> Result<Result<Vec<Planned>, Vec<RowError>>, StoreError> {
+) -> Result<Vec<Planned>, RecordError> {
     let stored_rows: Vec<Row> = stored.values().cloned().collect();
     let mut stored_lines = lines_of(tx, &stored_rows).await?;
-    let rendered: HashMap<String, StoredOrder> = render(tx, &stored_rows)
+    let rendered: HashMap<String, StoredOrder> = render_with(tx, &stored_rows, &stored_lines)
         .await?
         .into_iter()
         .map(|o| (o.key().to_string(), o))
@@ -170,11 +171,11 @@ pub(super) async fn plan(
             lines,
         });
     }
-    Ok(if errors.is_empty() {
+    if errors.is_empty() {
         Ok(planned)
     } else {
-        Err(errors)
-    })
+        Err(RecordError::Invalid(errors))
+    }
 }
 
 /// Parses one requested order over its stored self (if any): every line through the import's

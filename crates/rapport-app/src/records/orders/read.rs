@@ -53,7 +53,16 @@ pub(super) async fn lines_of(
 
 /// Renders order rows with their lines (read here), in the rows' order.
 pub(super) async fn render(tx: &mut Tx, rows: &[Row]) -> Result<Vec<StoredOrder>, StoreError> {
-    let mut lines = lines_of(tx, rows).await?;
+    let lines = lines_of(tx, rows).await?;
+    render_with(tx, rows, &lines).await
+}
+
+/// Renders order rows with their lines (as `lines_of` reads them), in the rows' order.
+pub(super) async fn render_with(
+    tx: &mut Tx,
+    rows: &[Row],
+    lines: &HashMap<Uuid, Vec<Row>>,
+) -> Result<Vec<StoredOrder>, StoreError> {
     let party_ids: Vec<Value> = rows
         .iter()
         .map(|r| r[ORDERS.col("party_id")].clone())
@@ -76,13 +85,14 @@ pub(super) async fn render(tx: &mut Tx, rows: &[Row]) -> Result<Vec<StoredOrder>
                 .as_uuid()
                 .and_then(|p| parties.get(&p).cloned())
                 .unwrap_or_default();
-            render_one(row, customer, &lines.remove(&order_id).unwrap_or_default())
+            let none = Vec::new();
+            render_one(row, customer, lines.get(&order_id).unwrap_or(&none))
         })
         .collect())
 }
 
 /// One order row, its customer's external id and its lines (stored rows) as text.
-pub(super) fn render_one(row: &Row, customer: String, lines: &[Row]) -> StoredOrder {
+fn render_one(row: &Row, customer: String, lines: &[Row]) -> StoredOrder {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
     let currency = text(&row[ORDERS.col("currency")]);
     let digits = Currency::parse(&currency).map_or(2, |c| c.minor_digits());
