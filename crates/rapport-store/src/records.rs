@@ -1,5 +1,6 @@
 //! Typed operations on top of the generic rows: orgs, users, the audit log, party lookups by
-//! external id (aliases included) and the brief party view duplicate detection works on.
+//! external id (aliases included), a party's orders summed and who ordered lately, and the
+//! brief party view duplicate detection works on.
 
 use std::collections::HashMap;
 
@@ -7,7 +8,9 @@ use chrono::{DateTime, Utc};
 use rapport_domain::{AuditEntry, Email, Org, OrgId, User, UserId, UserRole};
 use uuid::Uuid;
 
+use crate::dialect::placeholders;
 use crate::schema::{AUDIT_LOG, PARTIES, PARTY_ALIASES, USERS};
+use crate::tx::IN_CHUNK;
 
 use crate::value::{ColType, Row, Value};
 use crate::{Context, Pool, Result, Store, StoreError, Tx};
@@ -286,6 +289,32 @@ impl Tx {
             )
             .await?;
         Ok(rows.iter().map(OrderSummary::from_row).collect())
+    }
+
+    /// The parties among `parties` with an order at or after `since` (each once), read through
+    /// the orders' `(party_id, ordered_at)` index.
+    pub async fn parties_ordering_since(
+        &mut self,
+        since: DateTime<Utc>,
+        parties: &[Uuid],
+    ) -> Result<Vec<Uuid>> {
+        let mut found = Vec::new();
+        for chunk in parties.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT DISTINCT party_id FROM orders WHERE org_id = $1 AND ordered_at >= $2 \
+                 AND party_id IN ({})",
+                placeholders(3, chunk.len())
+            );
+            let mut binds = vec![(Value::Time(since), ColType::Time)];
+            binds.extend(chunk.iter().map(|p| (Value::Uuid(*p), ColType::Uuid)));
+            let rows = self
+                .select(sql, &binds, &[ColType::Uuid], || {
+                    "finding customers who ordered lately".into()
+                })
+                .await?;
+            found.extend(rows.iter().filter_map(|r| r[0].as_uuid()));
+        }
+        Ok(found)
     }
 
     /// The fields duplicate detection needs, for every party of the org, a page at a time.

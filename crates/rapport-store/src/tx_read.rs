@@ -144,6 +144,68 @@ impl Tx {
         Ok(out)
     }
 
+    /// The rows whose `column` (a text or UUID column) equals one of `values`, locked against
+    /// other writers until the transaction ends: a read-modify-write that reads them here
+    /// cannot write back over a change another writer made after the read.
+    ///
+    /// On PostgreSQL `SELECT … FOR NO KEY UPDATE`, the row lock an `UPDATE` of non-key columns
+    /// takes (so inserts elsewhere that refer to the row, whose foreign-key checks take
+    /// `FOR KEY SHARE`, do not wait for it), in primary-key order, so two writers locking
+    /// overlapping rows take them in the same order and cannot deadlock. A writer that waited
+    /// reads the row as the other one committed it, and so does every later statement of its
+    /// transaction. On SQLite a plain read: a write transaction (`Store::begin`) holds the
+    /// database's one write lock from its start, so no other writer runs in between.
+    pub async fn fetch_for_update(
+        &mut self,
+        table: &Table,
+        column: &str,
+        values: &[Value],
+    ) -> Result<Vec<Row>> {
+        let ty = table.columns[table.col(column)].ty;
+        let org = self.org.as_uuid();
+        let Inner::Postgres(tx) = &mut self.inner else {
+            return self.fetch_in(table, column, values).await;
+        };
+        if values.is_empty() {
+            return Ok(Vec::new());
+        }
+        let types: Vec<ColType> = table.columns.iter().map(|c| c.ty).collect();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE org_id = $1 AND {column} = ANY($2) ORDER BY {} FOR NO KEY UPDATE",
+            table.column_list(),
+            table.name,
+            table.key.join(", ")
+        );
+        let q = sqlx::query(AssertSqlSafe(sql)).bind(org);
+        let q = match ty {
+            ColType::Text => q.bind(
+                values
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect::<Vec<String>>(),
+            ),
+            ColType::Uuid => q.bind(
+                values
+                    .iter()
+                    .filter_map(Value::as_uuid)
+                    .collect::<Vec<Uuid>>(),
+            ),
+            other => {
+                return Err(StoreError::Invalid(format!(
+                    "rows are locked by a text or UUID column, not {}.{column} ({other:?})",
+                    table.name
+                )));
+            }
+        };
+        let rows = q
+            .fetch_all(&mut **tx)
+            .await
+            .ctx(|| format!("locking rows of {}", table.name))?;
+        rows.iter()
+            .map(|r| decode_row!(r, types).ctx(|| format!("decoding {}", table.name)))
+            .collect()
+    }
+
     /// One page of a table in primary-key order, starting after the row whose key is `after`.
     pub async fn fetch_page(
         &mut self,

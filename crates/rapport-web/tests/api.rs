@@ -3,8 +3,8 @@
 //! `RAPPORT_TEST_POSTGRES_URL` is set, on PostgreSQL too.
 //!
 //! One test binary; the spec is split by concept under `api/` (health, parties, lists,
-//! touchpoints, bad input, bulk, tokens, audit, users, regressions), with the shared helpers
-//! here. A refused request is checked with [`refused`]: the status, a problem document naming
+//! touchpoints, orders, bad input, bulk, tokens, audit, users, regressions), with the shared
+//! helpers here. A refused request is checked with [`refused`]: the status, a problem document naming
 //! the field, and every count unchanged.
 
 mod support;
@@ -27,6 +27,8 @@ mod health;
 mod insights;
 #[path = "api/lists.rs"]
 mod lists;
+#[path = "api/orders.rs"]
+mod orders;
 #[path = "api/parties.rs"]
 mod parties;
 #[path = "api/regressions.rs"]
@@ -127,6 +129,7 @@ async fn counts(s: &Server) -> Vec<(&'static str, usize)> {
         "/api/v1/cases",
         "/api/v1/tasks",
         "/api/v1/products",
+        "/api/v1/orders",
     ] {
         out.push((path, all_pages(s, path, 200).await.len()));
     }

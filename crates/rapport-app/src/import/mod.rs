@@ -11,7 +11,7 @@
 pub mod header;
 mod ids;
 pub mod kinds;
-mod orders;
+pub(crate) mod orders;
 pub(crate) mod parse;
 pub mod records;
 pub mod source;

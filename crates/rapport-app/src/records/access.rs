@@ -70,12 +70,15 @@ pub(super) async fn check_writes(
                     .and_then(|r| r[PARTIES.col("owner_id")].as_uuid())
                     .map(UserId);
                 // Unknown e-mails are reported by the write itself; here they count as no owner.
+                // Without the field a stored party keeps its owner, and a new one has the owner
+                // the write gave it (see `upsert_owning`), if any.
                 let new_owner = match owner_field {
                     Some(c) => users
                         .get(&p.raw[c].trim().to_lowercase())
                         .copied()
                         .map(UserId),
-                    None => stored_owner,
+                    None if stored.contains_key(&p.key) => stored_owner,
+                    None => p.row[PARTIES.col("owner_id")].as_uuid().map(UserId),
                 };
                 let allowed = allows(actor, Action::WriteParty { owner: new_owner })
                     && (!stored.contains_key(&p.key)

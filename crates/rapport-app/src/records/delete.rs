@@ -1,5 +1,5 @@
 //! Deleting records: a party with what hangs off it, unless the books need it; catalogue
-//! entries only while nothing uses them.
+//! entries only while nothing uses them; an order with its lines (`orders`).
 
 use rapport_domain::access::allows;
 use rapport_domain::{AuditEntry, AuditId, OrgId};
@@ -17,7 +17,7 @@ use super::*;
 
 /// Deletes the record with natural key (or id) `key`. A party goes with its touchpoints, links
 /// and aliases; a party with orders or contracts, and catalogue entries in use, are refused
-/// (those records are the company's books).
+/// (those records are the company's books). An order goes with its lines.
 pub async fn delete(
     store: &Store,
     org: OrgId,
@@ -26,9 +26,7 @@ pub async fn delete(
     who: &Writing,
 ) -> Result<(), RecordError> {
     if kind == ImportKind::Orders {
-        return Err(RecordError::Forbidden(
-            "orders are part of the books and cannot be deleted one by one".into(),
-        ));
+        return super::orders::delete(store, org, key, who).await;
     }
     let mut tx = store.begin(org).await?;
     let Some(row) = find_row(&mut tx, kind, key).await? else {

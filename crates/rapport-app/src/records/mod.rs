@@ -9,9 +9,12 @@
 //!
 //! `write.rs` creates and changes records, `read.rs` finds and lists them, `delete.rs` removes
 //! them, `access.rs` decides whose party a record concerns and whether the caller may write it.
+//! Orders travel with their lines as one record instead (`orders/`): a request's order is not a
+//! row of fields but an order and a list of lines.
 
 mod access;
 mod delete;
+pub mod orders;
 mod read;
 mod write;
 
@@ -19,7 +22,7 @@ pub use access::{action_for, owner_of_row};
 pub use delete::delete;
 pub(crate) use read::find_row;
 pub use read::{get, list};
-pub use write::{update, write};
+pub use write::{update, upsert_owning, write};
 
 use chrono::{DateTime, Utc};
 use rapport_domain::access::Actor;
@@ -101,7 +104,8 @@ pub struct WriteOutcome {
     pub keys: Vec<String>,
 }
 
-/// The kinds written one record at a time here (orders arrive as lines through the import).
+/// The kinds written one record at a time as fields through [`write`] and [`update`] (orders
+/// are written with their lines through [`orders`]).
 pub fn writable(kind: ImportKind) -> bool {
     kind != ImportKind::Orders
 }

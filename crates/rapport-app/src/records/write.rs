@@ -1,15 +1,15 @@
-//! Creating and changing records: parse the fields as an import would, refuse existing keys on
-//! create, check the caller's rights, write through the import's writer, audit.
+//! Creating and changing records: parse the fields as an import would, lock the stored records
+//! the write changes, refuse existing keys on create, check the caller's rights, write through
+//! the import's writer, audit.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use rapport_domain::{Currency, OrgId};
+use rapport_domain::{Currency, OrgId, UserId};
 use rapport_store::schema::PARTIES;
 use rapport_store::{Row, Store, StoreError, Tx, Value};
 use uuid::Uuid;
 
-use crate::export::stored_as;
 use crate::import::parse::{ParseCtx, Pending, RowView};
 use crate::import::source::Record;
 use crate::import::write::Writer;
@@ -30,9 +30,38 @@ pub async fn write(
     records: Vec<Vec<String>>,
     who: &Writing,
 ) -> Result<WriteOutcome, RecordError> {
+    write_owning(store, org, kind, mode, fields, records, who, None).await
+}
+
+/// Upserts `records` like [`write`], and when the call names no owner (`owner_email`) gives
+/// the parties (or contacts) it creates `owner`: a relationship manager's new parties are
+/// theirs in a bulk call as in a single create. Records that exist keep their owner.
+pub async fn upsert_owning(
+    store: &Store,
+    org: OrgId,
+    kind: ImportKind,
+    fields: &[String],
+    records: Vec<Vec<String>>,
+    who: &Writing,
+    owner: Option<UserId>,
+) -> Result<WriteOutcome, RecordError> {
+    write_owning(store, org, kind, Mode::Upsert, fields, records, who, owner).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn write_owning(
+    store: &Store,
+    org: OrgId,
+    kind: ImportKind,
+    mode: Mode,
+    fields: &[String],
+    records: Vec<Vec<String>>,
+    who: &Writing,
+    owner: Option<UserId>,
+) -> Result<WriteOutcome, RecordError> {
     if !writable(kind) {
         return Err(RecordError::Forbidden(format!(
-            "{kind} are written with `rapport import {kind}` or the bulk import, not one by one"
+            "{kind} are written as orders with their lines, not field by field"
         )));
     }
     if records.len() > MAX_BULK {
@@ -56,12 +85,12 @@ pub async fn write(
     };
     let pending = parse(kind, fields, records, who.now, withdrawal)?;
     let mut tx = store.begin(org).await?;
-    let result = write_in(&mut tx, kind, mode, fields, pending, who).await;
+    let result = write_in(&mut tx, kind, mode, fields, pending, who, owner).await;
     finish(tx, result).await
 }
 
 /// Commits a write transaction when the write went through, else rolls it back.
-async fn finish<T>(tx: Tx, result: Result<T, RecordError>) -> Result<T, RecordError> {
+pub(super) async fn finish<T>(tx: Tx, result: Result<T, RecordError>) -> Result<T, RecordError> {
     match result {
         Ok(v) => {
             tx.commit().await?;
@@ -75,16 +104,27 @@ async fn finish<T>(tx: Tx, result: Result<T, RecordError>) -> Result<T, RecordEr
 }
 
 /// Writes parsed records in `tx` (which the caller commits), with the permission checks and
-/// audit entries.
+/// audit entries; the records it creates get `owner` when the fields name none.
 async fn write_in(
     tx: &mut Tx,
     kind: ImportKind,
     mode: Mode,
     fields: &[String],
-    pending: Vec<Pending>,
+    mut pending: Vec<Pending>,
     who: &Writing,
+    owner: Option<UserId>,
 ) -> Result<WriteOutcome, RecordError> {
     let stored = stored_by_key(tx, kind, &pending).await?;
+    if let Some(owner) = owner
+        && matches!(kind, ImportKind::Parties | ImportKind::Contacts)
+        && !fields.iter().any(|f| f == "owner_email")
+    {
+        let col = PARTIES.col("owner_id");
+        for p in pending.iter_mut().filter(|p| !stored.contains_key(&p.key)) {
+            p.row[col] = Value::Uuid(owner.as_uuid());
+            p.present[col] = true;
+        }
+    }
     if mode == Mode::Create
         && let Some(p) = pending.iter().find(|p| stored.contains_key(&p.key))
     {
@@ -158,23 +198,22 @@ pub async fn update(
     }
     if !writable(kind) {
         return Err(RecordError::Forbidden(format!(
-            "{kind} are written with `rapport import {kind}` or the bulk import, not one by one"
+            "{kind} are written as orders with their lines, not field by field"
         )));
     }
     // The stored values are read in the writing transaction with the row locked, so a change
     // another request makes meanwhile is not written back over with what was read before it.
     let mut tx = store.begin(org).await?;
     let result = async {
-        let Some(mut current) = get(&mut tx, kind, key).await? else {
+        let Some(found) = get(&mut tx, kind, key).await? else {
             return Err(not_found(kind, key));
         };
-        if lock_row(&mut tx, kind, current.id).await? {
-            // Read again: what was read before the lock may have changed meanwhile.
-            match get(&mut tx, kind, key).await? {
-                Some(fresh) => current = fresh,
-                None => return Err(not_found(kind, key)),
-            }
-        }
+        let natural = found.fields.first().cloned().unwrap_or_default();
+        lock_stored(&mut tx, kind, &[natural]).await?;
+        // Read again: what was read before the lock may have changed meanwhile.
+        let Some(current) = get(&mut tx, kind, key).await? else {
+            return Err(not_found(kind, key));
+        };
         let mut values = current.fields;
         for (field, value) in changes {
             if let Some(i) = names.iter().position(|n| n == field) {
@@ -182,23 +221,30 @@ pub async fn update(
             }
         }
         let pending = parse(kind, &names, vec![values], who.now, None)?;
-        write_in(&mut tx, kind, Mode::Upsert, &names, pending, who).await
+        write_in(&mut tx, kind, Mode::Upsert, &names, pending, who, None).await
     }
     .await;
     finish(tx, result).await
 }
 
-/// Locks the stored row with this id against other writers until the transaction ends; `false`
-/// when the kind's rows have no id to lock by. SQLite's writers queue at `BEGIN` already; on
-/// PostgreSQL an update that changes nothing (`SET id = id`) takes the row lock, the portable
-/// form of `SELECT … FOR UPDATE`.
-async fn lock_row(tx: &mut Tx, kind: ImportKind, id: Uuid) -> Result<bool, StoreError> {
-    let (table, _) = stored_as(kind);
-    if table.key != ["id"] || id.is_nil() {
-        return Ok(false);
-    }
-    tx.reassign(table, "id", id, id).await?;
-    Ok(true)
+/// Locks the stored rows of `kind` with these natural keys (the rows a write of them changes:
+/// for contacts, their person's party) against other writers until the transaction ends, and
+/// returns them by key.
+async fn lock_stored(
+    tx: &mut Tx,
+    kind: ImportKind,
+    keys: &[String],
+) -> Result<HashMap<String, Row>, StoreError> {
+    let table = crate::import::write::table_of(kind);
+    let natural = table.natural_key.unwrap_or("id");
+    let values: Vec<Value> = keys.iter().map(|k| Value::text(k.as_str())).collect();
+    let col = table.col(natural);
+    Ok(tx
+        .fetch_for_update(table, natural, &values)
+        .await?
+        .into_iter()
+        .filter_map(|r| r[col].as_str().map(str::to_string).map(|k| (k, r.clone())))
+        .collect())
 }
 
 /// Parses request records; every problem of every record is reported at once.
@@ -301,26 +347,17 @@ fn parse(
     }
 }
 
-/// The stored rows of the records a request names, by natural key.
+/// The stored rows of the records a request names, by natural key (for parties, also through
+/// the aliases merges leave), locked until the transaction ends: the checks and the write
+/// that follow see them as they are, and no other writer changes them in between.
 async fn stored_by_key(
     tx: &mut Tx,
     kind: ImportKind,
     pending: &[Pending],
 ) -> Result<HashMap<String, Row>, StoreError> {
-    let table = crate::import::write::table_of(kind);
-    let natural = table.natural_key.unwrap_or("id");
-    let keys: Vec<Value> = pending
-        .iter()
-        .map(|p| Value::text(p.key.as_str()))
-        .collect();
-    let col = table.col(natural);
-    let mut out: HashMap<String, Row> = tx
-        .fetch_in(table, natural, &keys)
-        .await?
-        .into_iter()
-        .filter_map(|r| r[col].as_str().map(str::to_string).map(|k| (k, r.clone())))
-        .collect();
-    if table.name == PARTIES.name {
+    let keys: Vec<String> = pending.iter().map(|p| p.key.clone()).collect();
+    let mut out = lock_stored(tx, kind, &keys).await?;
+    if crate::import::write::table_of(kind).name == PARTIES.name {
         let missing: Vec<String> = pending
             .iter()
             .filter(|p| !out.contains_key(&p.key))
@@ -329,7 +366,7 @@ async fn stored_by_key(
         let ids = tx.resolve_parties(&missing).await?;
         let values: Vec<Value> = ids.values().map(|id| Value::Uuid(*id)).collect();
         let rows: HashMap<Uuid, Row> = tx
-            .fetch_in(&PARTIES, "id", &values)
+            .fetch_for_update(&PARTIES, "id", &values)
             .await?
             .into_iter()
             .filter_map(|r| r[0].as_uuid().map(|id| (id, r)))

@@ -8,7 +8,8 @@
 //!   contracts' value, or for dormant buyers the CLV they had).
 //!
 //! Rebuilt whole after every score run (and after contract imports), and per customer when a
-//! contract of theirs is cancelled or withdrawn.
+//! contract of theirs is cancelled or withdrawn, or an order of theirs brings them back
+//! (`purchases`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -19,6 +20,7 @@ use rapport_store::{Store, StoreError, Tx, Value, WinbackEntry, WinbackQuery, Wi
 use serde_json::{Value as Json, json};
 use uuid::Uuid;
 
+use super::purchases::{DORMANT, recent_buyers};
 pub use super::thresholds::{THRESHOLDS, Thresholds, set_thresholds, thresholds};
 use crate::insights::latest_run;
 
@@ -206,6 +208,15 @@ pub async fn refresh(
         );
     }
 
+    // Customers the run saw dormant who have ordered since are back (`purchases`): neither
+    // dormant nor judged by the run's purchase signals until the next run.
+    let dormant_ids: Vec<Uuid> = dormant.iter().map(|(p, _, _)| *p).collect();
+    let back: HashSet<Uuid> = recent_buyers(&mut tx, &dormant_ids, th.dormant_days, now)
+        .await?
+        .into_iter()
+        .collect();
+    dormant.retain(|(p, _, _)| !back.contains(p));
+
     // Churned: ended lately with nothing left running; or dormant buyers.
     let live: HashSet<Uuid> = tx
         .parties_with_live_contracts()
@@ -232,8 +243,8 @@ pub async fn refresh(
             party,
             value: value.unwrap_or(0.0).max(0.0),
             revenue_minor: 0,
-            reason_code: Some("dormant".into()),
-            reasons: Json::Array(vec![reason("dormant", json!({"days": days.round()}))]),
+            reason_code: Some(DORMANT.into()),
+            reasons: Json::Array(vec![reason(DORMANT, json!({"days": days.round()}))]),
             since: Some(days_ago(now, days.round() as i64)),
         });
     }

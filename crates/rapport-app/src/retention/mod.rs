@@ -7,6 +7,7 @@ pub mod campaigns;
 pub mod contracts;
 pub mod filters;
 pub mod lists;
+pub mod purchases;
 pub mod reasons;
 pub mod remorse;
 pub mod rules;

@@ -112,7 +112,7 @@ pub fn to_fields(
 }
 
 /// One JSON value as the text a field holds; null clears the field.
-fn convert(ty: JsonType, v: &Value) -> Result<String, String> {
+pub(crate) fn convert(ty: JsonType, v: &Value) -> Result<String, String> {
     use JsonType::*;
     if v.is_null() {
         return Ok(String::new());
@@ -261,6 +261,11 @@ impl serde::Serialize for RecordJson<'_> {
         }
         map.end()
     }
+}
+
+/// A field's stored text as JSON of its type (empty text: null).
+pub(crate) fn field_json(ty: JsonType, text: &str) -> Value {
+    serde_json::to_value(FieldJson(ty, text)).unwrap_or(Value::Null)
 }
 
 /// A field's stored text as its JSON type: lists as arrays, attributes as an object, an empty

@@ -10,7 +10,9 @@ pub mod health;
 pub mod insights;
 pub mod kinds;
 pub mod lifecycle;
+pub mod listing;
 pub mod openapi;
+pub mod orders;
 pub mod party;
 pub mod records;
 pub mod retention;
@@ -91,7 +93,7 @@ fn kind_routes(routes: Routes, k: &'static KindApi) -> Routes {
             k.path,
             read,
             "List, filter, search and page through records",
-            move |s: State<AppState>, q: RawQuery| records::list(k, s, q),
+            move |s: State<AppState>, q: RawQuery| listing::list(k, s, q),
         )
         .get(
             k.item,
@@ -99,6 +101,9 @@ fn kind_routes(routes: Routes, k: &'static KindApi) -> Routes {
             "One record, by external id (or key) or id",
             move |s: State<AppState>, p: Path<String>| records::get(k, s, p),
         );
+    if k.kind == ImportKind::Orders {
+        return order_routes(routes, k);
+    }
     if !rapport_app::records::writable(k.kind) {
         return routes;
     }
@@ -131,6 +136,42 @@ fn kind_routes(routes: Routes, k: &'static KindApi) -> Routes {
             k.item,
             write,
             "Delete a record",
+            move |s: State<AppState>, c: Extension<Caller>, p: Path<String>| {
+                records::delete(k, s, c, p)
+            },
+        )
+}
+
+/// Orders are written with their lines nested (`orders.rs`); they are deleted like any record.
+fn order_routes(routes: Routes, k: &'static KindApi) -> Routes {
+    let write = Need::Write(k.kind);
+    routes
+        .post(
+            k.path,
+            write,
+            "Create an order with its lines",
+            move |s: State<AppState>, c: Extension<Caller>, b: body::JsonBody| {
+                orders::create(k, s, c, b)
+            },
+        )
+        .post(
+            k.bulk,
+            write,
+            "Create or update up to 1,000 orders by order_id (lines given replace the stored ones)",
+            orders::bulk,
+        )
+        .patch(
+            k.item,
+            write,
+            "Change the given fields of an order; lines, when given, replace its lines",
+            move |s: State<AppState>, c: Extension<Caller>, p: Path<String>, b: body::JsonBody| {
+                orders::update(k, s, c, p, b)
+            },
+        )
+        .delete(
+            k.item,
+            write,
+            "Delete an order with its lines",
             move |s: State<AppState>, c: Extension<Caller>, p: Path<String>| {
                 records::delete(k, s, c, p)
             },

@@ -9,10 +9,11 @@ use serde_json::{Map, Value, json};
 
 use super::fields::{JsonType, json_type};
 use super::kinds::{KINDS, KindApi};
-use super::records::{MAX_LIMIT, filterable};
+use super::listing::{MAX_LIMIT, filterable};
 use crate::routes::{Need, RouteInfo, table};
 
 mod insights;
+mod orders;
 mod party;
 mod retention;
 mod winback;
@@ -57,7 +58,7 @@ pub fn schema_name(kind: ImportKind) -> &'static str {
         ImportKind::Contacts => "Contact",
         ImportKind::Interactions => "Interaction",
         ImportKind::Products => "Product",
-        ImportKind::Orders => "OrderLine",
+        ImportKind::Orders => "Order",
         ImportKind::Contracts => "Contract",
         ImportKind::CancellationReasons => "CancellationReason",
         ImportKind::Surveys => "SurveyAnswer",
@@ -159,6 +160,13 @@ fn schemas() -> Map<String, Value> {
     let mut s = Map::new();
     s.insert("Problem".into(), problem_schema());
     for k in KINDS {
+        if k.kind == ImportKind::Orders {
+            // An order with its lines nested; the party 360 shows its recent lines one record
+            // each, with the order's fields repeated (as the orders CSV format has them).
+            s.insert("OrderLine".into(), kind_schema(k.kind, false, false));
+            orders::insert_schemas(&mut s);
+            continue;
+        }
         let name = schema_name(k.kind);
         s.insert(name.into(), kind_schema(k.kind, false, false));
         s.insert(format!("{name}Create"), kind_schema(k.kind, true, true));

@@ -1,4 +1,5 @@
-//! Bulk upserts: created, unchanged, updated; one bad record names its index and nothing is written; 1 to 1000 records.
+//! Bulk upserts: created, unchanged, updated; one bad record names its index and nothing is
+//! written; 1 to 1000 records; a relationship manager's new parties are theirs.
 
 use super::*;
 
@@ -142,6 +143,75 @@ async fn a_bulk_call_takes_from_1_to_1000_records() {
         assert_eq!(r.status, 200, "{}", r.text);
         assert_eq!(r.body["created"], 1000);
         assert_eq!(all_pages(&s, "/api/v1/parties", 200).await.len(), 1002);
+        s.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn a_relationship_managers_new_parties_in_bulk_are_theirs_and_stored_ones_keep_their_owner() {
+    for s in servers().await {
+        let server = &s;
+        let owner = |key: &str| {
+            let path = format!("/api/v1/parties/{key}");
+            async move { call(server.get(&path, Viewer)).await.body["owner_email"].clone() }
+        };
+        let r = call(s.post(
+            "/api/v1/parties/bulk",
+            RelationshipManager,
+            json!({"items": [
+                {"external_id": "RM-NEW", "name": "Neu GmbH"},
+                {"external_id": RM_PARTY, "name": "Rapport Mine GmbH"},
+            ]}),
+        ))
+        .await;
+        assert_eq!(
+            r.status, 200,
+            "as a single create makes them theirs: {}",
+            r.text
+        );
+        assert_eq!(
+            (&r.body["created"], &r.body["unchanged"]),
+            (&json!(1), &json!(1))
+        );
+        assert_eq!(owner("RM-NEW").await, json!(email(RelationshipManager)));
+        assert_eq!(owner(RM_PARTY).await, json!(email(RelationshipManager)));
+        // Contacts too (their person is a party of their own).
+        let r = call(s.post(
+            "/api/v1/contacts/bulk",
+            RelationshipManager,
+            json!({"items": [{"external_id": "RM-C", "first_name": "Eva", "last_name": "Muster",
+                              "organization_external_id": RM_PARTY}]}),
+        ))
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(owner("RM-C").await, json!(email(RelationshipManager)));
+
+        // A stored party the call updates keeps its owner, whoever calls: a manager's change
+        // leaves the relationship manager's party theirs, and a manager's new party has none.
+        let r = call(s.post(
+            "/api/v1/parties/bulk",
+            Manager,
+            json!({"items": [
+                {"external_id": "RM-NEW", "name": "Neu GmbH", "city": "Bonn"},
+                {"external_id": "M-NEW", "name": "Manager AG", "city": "Bonn"},
+            ]}),
+        ))
+        .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+        assert_eq!(owner("RM-NEW").await, json!(email(RelationshipManager)));
+        assert_eq!(owner("M-NEW").await, Value::Null);
+        // Naming an owner (or none) is the caller's choice, checked as always.
+        refused(
+            &s,
+            s.post(
+                "/api/v1/parties/bulk",
+                RelationshipManager,
+                json!({"items": [{"external_id": "RM-X", "name": "X", "owner_email": null}]}),
+            ),
+            403,
+            None,
+        )
+        .await;
         s.stop().await;
     }
 }

@@ -25,6 +25,7 @@ mod read;
 use keys::{Customers, Key, KeyMap, KeySet, Orders, key};
 
 use read::{LineIn, ParseOpts, Parsed, detect_positions, is_header, parse_file};
+pub(crate) use read::{RequestLine, parse_request_line};
 
 use crate::import::ids::SequentialIds;
 use crate::import::kinds::ImportKind;

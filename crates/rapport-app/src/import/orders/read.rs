@@ -1,6 +1,7 @@
 //! Reading order lines: telling a header from data, recognizing the columns of a headerless
-//! transaction log by their shape, parsing each line, and the reader thread that parses the
-//! file a batch ahead of the writer.
+//! transaction log by their shape, parsing each line (a file's, or a request's through
+//! `parse_request_line`), and the reader thread that parses the file a batch ahead of the
+//! writer.
 
 use std::collections::HashSet;
 
@@ -116,6 +117,47 @@ pub(super) fn detect_positions(
         .map(|i| format!("column {}", i + 1))
         .collect();
     Ok(mapping)
+}
+
+/// One order line of a request (the API), parsed by the rules of a file's line.
+pub(crate) struct RequestLine {
+    pub(crate) line_no: Option<i64>,
+    pub(crate) customer: String,
+    pub(crate) at: DateTime<Utc>,
+    pub(crate) sku: Option<String>,
+    pub(crate) quantity: i64,
+    pub(crate) amount: i64,
+    pub(crate) currency: Currency,
+    pub(crate) channel: Option<String>,
+}
+
+/// Parses a record holding every field of the orders format, in its order (`order_id`,
+/// `line`, `customer_id`, `ordered_at`, `sku`, `quantity`, `amount`, `currency`, `channel`),
+/// exactly as a line of an orders file is parsed; errors name the fields.
+pub(crate) fn parse_request_line(
+    rec: &Record,
+    default_currency: Currency,
+) -> Result<RequestLine, Vec<RowError>> {
+    let fields = ImportKind::Orders.fields();
+    let mapping = Mapping {
+        columns: (0..fields.len()).map(Some).collect(),
+        header: fields.iter().map(|f| f.name.to_string()).collect(),
+        ..Mapping::default()
+    };
+    let opts = ParseOpts {
+        default_currency,
+        keep_raw: false,
+    };
+    parse_line(rec, &mapping, false, &opts).map(|l| RequestLine {
+        line_no: l.line_no,
+        customer: l.customer,
+        at: l.at,
+        sku: l.sku,
+        quantity: l.quantity,
+        amount: l.amount,
+        currency: l.currency,
+        channel: l.channel,
+    })
 }
 
 fn parse_line(
