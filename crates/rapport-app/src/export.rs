@@ -98,6 +98,11 @@ pub async fn render_with(
     if matches!(kind, ImportKind::Contracts | ImportKind::Orders) {
         names.need_products(tx).await?;
     }
+    if kind != ImportKind::Contacts {
+        names
+            .learn_users(tx, &page.iter().collect::<Vec<_>>(), table)
+            .await?;
+    }
     Ok(match kind {
         ImportKind::Parties => parties(tx, names, page).await?,
         ImportKind::Contacts => contacts(tx, names, page).await?,
@@ -124,19 +129,40 @@ pub struct Names {
 const KNOWN_PARTIES: usize = 100_000;
 
 impl Names {
-    pub async fn load(tx: &mut Tx) -> Result<Names, StoreError> {
-        let users = tx
-            .list_users()
-            .await?
-            .into_iter()
-            .map(|u| (u.id.as_uuid(), u.email.as_str().to_string()))
-            .collect();
+    /// Names to be learnt as pages of rows refer to them (nothing is read yet).
+    pub async fn load(_tx: &mut Tx) -> Result<Names, StoreError> {
         Ok(Names {
-            users,
+            users: HashMap::new(),
             products: None,
             parties: HashMap::new(),
             party_rows: HashMap::new(),
         })
+    }
+
+    /// Loads the e-mails of the users `rows` of `table` refer to (owners, authors, assignees)
+    /// that are not known yet: one query for a page, none when all are known.
+    async fn learn_users(
+        &mut self,
+        tx: &mut Tx,
+        rows: &[&Row],
+        table: &Table,
+    ) -> Result<(), StoreError> {
+        let cols: Vec<usize> = ["owner_id", "user_id", "assignee_id", "remedy_owner_id"]
+            .iter()
+            .filter_map(|c| table.try_col(c))
+            .collect();
+        let mut ids: Vec<Uuid> = rows
+            .iter()
+            .flat_map(|r| cols.iter().filter_map(|c| r[*c].as_uuid()))
+            .filter(|id| !self.users.contains_key(id))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        ids.sort();
+        ids.dedup();
+        self.users.extend(tx.user_emails(&ids).await?);
+        Ok(())
     }
 
     /// Names known already (the 360 reads the users, products and parties it names with its
@@ -452,6 +478,8 @@ async fn contacts(
             .collect(),
     )
     .await?;
+    n.learn_users(tx, &persons.values().collect::<Vec<_>>(), &PARTIES)
+        .await?;
     Ok(works
         .iter()
         .filter_map(|l| {

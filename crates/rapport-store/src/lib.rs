@@ -215,6 +215,7 @@ impl Store {
                 org,
                 turn,
                 inner: tx::Inner::SqliteWrite(writes.lend_for_write().await?),
+                goes_on_after_errors: true,
             });
         }
         let mut tx = Tx::begin(&self.pool, org).await?;
@@ -259,6 +260,7 @@ impl Store {
                 org,
                 turn: None,
                 inner: tx::Inner::Lookup(lookups.lend()?),
+                goes_on_after_errors: true,
             }),
             None => Tx::begin_read(&self.pool, org).await,
         }

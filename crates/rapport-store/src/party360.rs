@@ -284,8 +284,8 @@ impl Tx {
         }))
     }
 
-    /// `(id, name column)` of the rows of `table` whose id is one of `ids`.
-    async fn names_of(
+    /// `(id, name column)` of the rows of `table` whose id is one of `ids`, by id.
+    pub(crate) async fn names_of(
         &mut self,
         table: &'static str,
         column: &'static str,

@@ -140,16 +140,26 @@ impl Tx {
     pub async fn list_users(&mut self) -> Result<Vec<User>> {
         let mut users = Vec::new();
         let mut after: Option<Vec<Value>> = None;
+        const PAGE: usize = 1000;
         loop {
-            let page = self.fetch_page(&USERS, after.as_deref(), 1000).await?;
+            let page = self.fetch_page(&USERS, after.as_deref(), PAGE).await?;
             let Some(last) = page.last() else { break };
             after = Some(Tx::key_of(&USERS, last));
             for row in &page {
                 users.push(user_from_row(row)?);
             }
+            if page.len() < PAGE {
+                break;
+            }
         }
         users.sort_by(|a, b| a.email.as_str().cmp(b.email.as_str()));
         Ok(users)
+    }
+
+    /// The e-mail of each user in `ids` (ids of no user are left out).
+    pub async fn user_emails(&mut self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>> {
+        let values: Vec<Value> = ids.iter().map(|id| Value::Uuid(*id)).collect();
+        self.names_of("users", "email", &values).await
     }
 
     pub async fn find_user_by_email(&mut self, email: &Email) -> Result<Option<User>> {

@@ -31,6 +31,8 @@ pub struct Tx {
     /// On SQLite, this process's turn to write (see `Store::begin`), held until the
     /// transaction ends.
     pub(crate) turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Whether the caller goes on after a failed write (see `end_at_first_error`).
+    pub(crate) goes_on_after_errors: bool,
 }
 
 /// Runs `$body` with `$conn` bound to the backend's connection; the body is compiled once per
@@ -151,6 +153,7 @@ impl Tx {
             org,
             inner,
             turn: None,
+            goes_on_after_errors: true,
         })
     }
 
@@ -170,11 +173,20 @@ impl Tx {
             org,
             inner,
             turn: None,
+            goes_on_after_errors: true,
         })
     }
 
     pub fn org(&self) -> OrgId {
         self.org
+    }
+
+    /// Declares that this transaction ends (rolls back) at its first failed write: on
+    /// PostgreSQL its writes then need no savepoint each (two round trips fewer per write).
+    /// After a failed write PostgreSQL refuses every further statement of the transaction, so
+    /// only a caller that rolls back on any error may say this.
+    pub fn end_at_first_error(&mut self) {
+        self.goes_on_after_errors = false;
     }
 
     /// A transaction for a bulk load whose references the loader resolved itself: on SQLite
@@ -239,6 +251,7 @@ impl Tx {
                 Ok(Tx {
                     org,
                     turn: None,
+                    goes_on_after_errors: true,
                     inner: Inner::SqliteBulk(Box::new(BulkConn {
                         conn,
                         rollback_journal,
@@ -264,6 +277,9 @@ impl Tx {
     /// write gives both backends SQLite's behaviour: the failed statement is undone, the
     /// transaction goes on. SQLite needs nothing.
     async fn savepoint(&mut self) -> Result<()> {
+        if !self.goes_on_after_errors {
+            return Ok(());
+        }
         if let Inner::Postgres(tx) = &mut self.inner {
             sqlx::query("SAVEPOINT rapport_write")
                 .execute(&mut **tx)
@@ -274,6 +290,9 @@ impl Tx {
     }
 
     async fn end_savepoint(&mut self, ok: bool) -> Result<()> {
+        if !self.goes_on_after_errors {
+            return Ok(());
+        }
         if let Inner::Postgres(tx) = &mut self.inner {
             if !ok {
                 sqlx::query("ROLLBACK TO SAVEPOINT rapport_write")

@@ -129,22 +129,23 @@ impl Writer {
         tx: &mut Tx,
         batch: Vec<Pending>,
     ) -> Result<BatchOutcome, StoreError> {
+        self.write_batch_over(tx, batch, None).await
+    }
+
+    /// [`Writer::write_batch`] for a caller that has read the stored records with the batch's
+    /// keys already (by natural key, and for parties through merge aliases too).
+    pub(crate) async fn write_batch_over(
+        &mut self,
+        tx: &mut Tx,
+        batch: Vec<Pending>,
+        stored: Option<HashMap<String, Row>>,
+    ) -> Result<BatchOutcome, StoreError> {
         let mut outcome = BatchOutcome::default();
         let batch = self.resolve(tx, batch, &mut outcome).await?;
-
-        // Stored records with the same natural keys.
-        let key_col = self.table.natural_key.unwrap_or("id");
-        let keys: Vec<Value> = batch.iter().map(|p| Value::text(p.key.as_str())).collect();
-        let key_idx = self.table.col(key_col);
-        let mut stored: HashMap<String, Row> = HashMap::new();
-        for row in tx.fetch_in(self.table, key_col, &keys).await? {
-            if let Some(k) = row[key_idx].as_str() {
-                stored.insert(k.to_string(), row);
-            }
-        }
-        if self.table.name == PARTIES.name {
-            self.find_merged(tx, &batch, &mut stored).await?;
-        }
+        let stored = match stored {
+            Some(stored) => stored,
+            None => self.stored(tx, &batch).await?,
+        };
 
         let mut inserts = Vec::new();
         let mut updates = Vec::new();
@@ -284,6 +285,27 @@ impl Writer {
 
     /// Parties merged away live on as aliases of the party they were merged into: a record
     /// naming such an external id updates that party.
+    /// The stored records with the batch's natural keys (parties also through merge aliases).
+    async fn stored(
+        &mut self,
+        tx: &mut Tx,
+        batch: &[Pending],
+    ) -> Result<HashMap<String, Row>, StoreError> {
+        let key_col = self.table.natural_key.unwrap_or("id");
+        let keys: Vec<Value> = batch.iter().map(|p| Value::text(p.key.as_str())).collect();
+        let key_idx = self.table.col(key_col);
+        let mut stored: HashMap<String, Row> = HashMap::new();
+        for row in tx.fetch_in(self.table, key_col, &keys).await? {
+            if let Some(k) = row[key_idx].as_str() {
+                stored.insert(k.to_string(), row);
+            }
+        }
+        if self.table.name == PARTIES.name {
+            self.find_merged(tx, batch, &mut stored).await?;
+        }
+        Ok(stored)
+    }
+
     async fn find_merged(
         &mut self,
         tx: &mut Tx,

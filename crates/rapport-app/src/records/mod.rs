@@ -22,7 +22,7 @@ pub use access::{action_for, owner_of_row};
 pub use delete::delete;
 pub(crate) use read::find_row;
 pub use read::{get, list};
-pub use write::{update, upsert_owning, write};
+pub use write::{create_one, update, upsert_owning, write};
 
 use chrono::{DateTime, Utc};
 use rapport_domain::access::Actor;

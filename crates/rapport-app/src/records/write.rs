@@ -48,6 +48,31 @@ pub async fn upsert_owning(
     write_owning(store, org, kind, Mode::Upsert, fields, records, who, owner).await
 }
 
+/// Creates one record and reads it back as stored (with its id and times), in the same
+/// transaction.
+pub async fn create_one(
+    store: &Store,
+    org: OrgId,
+    kind: ImportKind,
+    fields: &[String],
+    values: Vec<String>,
+    who: &Writing,
+) -> Result<(String, StoredRecord), RecordError> {
+    let pending = prepare(store, org, kind, fields, vec![values], who).await?;
+    let mut tx = store.begin(org).await?;
+    tx.end_at_first_error();
+    let result = async {
+        let outcome = write_in(&mut tx, kind, Mode::Create, fields, pending, who, None).await?;
+        let key = outcome.keys.into_iter().next().unwrap_or_default();
+        match super::get(&mut tx, kind, &key).await? {
+            Some(rec) => Ok((key, rec)),
+            None => Err(not_found(kind, &key)),
+        }
+    }
+    .await;
+    finish(tx, result).await
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn write_owning(
     store: &Store,
@@ -59,6 +84,23 @@ async fn write_owning(
     who: &Writing,
     owner: Option<UserId>,
 ) -> Result<WriteOutcome, RecordError> {
+    let pending = prepare(store, org, kind, fields, records, who).await?;
+    let mut tx = store.begin(org).await?;
+    tx.end_at_first_error();
+    let result = write_in(&mut tx, kind, mode, fields, pending, who, owner).await;
+    finish(tx, result).await
+}
+
+/// Checks a call's records before any transaction: the kind is written field by field, there
+/// are not too many, and each parses as an import row would.
+async fn prepare(
+    store: &Store,
+    org: OrgId,
+    kind: ImportKind,
+    fields: &[String],
+    records: Vec<Vec<String>>,
+    who: &Writing,
+) -> Result<Vec<Pending>, RecordError> {
     if !writable(kind) {
         return Err(RecordError::Forbidden(format!(
             "{kind} are written as orders with their lines, not field by field"
@@ -83,10 +125,7 @@ async fn write_owning(
     } else {
         None
     };
-    let pending = parse(kind, fields, records, who.now, withdrawal)?;
-    let mut tx = store.begin(org).await?;
-    let result = write_in(&mut tx, kind, mode, fields, pending, who, owner).await;
-    finish(tx, result).await
+    parse(kind, fields, records, who.now, withdrawal)
 }
 
 /// Commits a write transaction when the write went through, else rolls it back.
@@ -144,7 +183,7 @@ async fn write_in(
         ..ImportOptions::new(kind, who.now)
     };
     let mut writer = Writer::new(&opts, tx).await?;
-    let outcome = writer.write_batch(tx, pending).await?;
+    let outcome = writer.write_batch_over(tx, pending, Some(stored)).await?;
     if !outcome.rejected.is_empty() {
         let errors = outcome.rejected.into_iter().flat_map(|(_, e)| e).collect();
         return Err(RecordError::Invalid(errors));
@@ -204,6 +243,7 @@ pub async fn update(
     // The stored values are read in the writing transaction with the row locked, so a change
     // another request makes meanwhile is not written back over with what was read before it.
     let mut tx = store.begin(org).await?;
+    tx.end_at_first_error();
     let result = async {
         let Some(found) = get(&mut tx, kind, key).await? else {
             return Err(not_found(kind, key));

@@ -9,7 +9,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 use rapport_app::import::ImportKind;
-use rapport_app::records::{self, MAX_BULK, Mode, WriteOutcome, Writing};
+use rapport_app::records::{self, MAX_BULK, WriteOutcome, Writing};
 use rapport_store::Tx;
 use serde_json::json;
 
@@ -132,20 +132,17 @@ pub async fn create(
     let mut fields = to_fields(k.kind, object(&body)?, None).map_err(Problem::invalid)?;
     default_author(k.kind, &caller, &mut fields);
     let (names, values): (Vec<String>, Vec<String>) = fields.into_iter().unzip();
-    let outcome = records::write(
+    let (key, rec) = records::create_one(
         &state.store,
         state.org,
         k.kind,
-        Mode::Create,
         &names,
-        vec![values],
+        values,
         &writing(&caller, "api"),
     )
     .await
     .map_err(|e| record_problem(e, false))?;
-    let key = outcome.keys.first().cloned().unwrap_or_default();
-    let rec = read_back(&state, k, &key).await?;
-    Ok(created(k, &key, rec))
+    Ok(created(k, &key, to_json(k.kind, &rec)))
 }
 
 pub async fn update(
