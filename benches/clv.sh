@@ -9,6 +9,7 @@
 #   benches/clv.sh log           # a generated log: CUSTOMERS customers, ~9.8 per customer
 #   benches/clv.sh score         # the log of SCORE_CUSTOMERS customers as orders, into SQLite
 #   CUSTOMERS=10000 SCORE_CUSTOMERS=10000 RUNS=1 benches/clv.sh   # a quick variant
+#   BIN=path/to/rapport benches/clv.sh log                         # another build of rapport
 #
 # RUNS (3) is the number of runs per job; PARETO_RUNS (1) of lifetimes' Pareto/NBD fit, which
 # SKIP_PARETO_LIFETIMES=1 leaves out. Python, lifetimes and the versions it works with are
@@ -42,8 +43,13 @@ if [ ! -x "$py" ]; then
 fi
 "$py" -c 'import lifetimes, pandas, numpy, scipy; print("lifetimes", lifetimes.__version__, "pandas", pandas.__version__, "numpy", numpy.__version__, "scipy", scipy.__version__)'
 
-cargo build -q --release -p rapport
-bin=target/release/rapport
+# BIN: a rapport binary built elsewhere (else the release build of this checkout).
+if [ -n "${BIN:-}" ]; then
+  bin=$BIN
+else
+  cargo build -q --release -p rapport
+  bin=target/release/rapport
+fi
 
 # measure NAME CMD...: runs CMD with its stdout to $runs/NAME.out, stderr to $runs/NAME.err,
 # prints and records "seconds peak_MB" in $runs/NAME.time.

@@ -19,7 +19,7 @@
 
 use crate::clv::{ClvOptions, PurchaseModel, discounted_sum};
 use crate::hypergeometric::{BetaMixture, beta_mixture_expectation};
-use crate::optimize::{Fit, OptimizeOptions, maximize_likelihood};
+use crate::optimize::{Fit, OptimizeOptions, maximize_likelihood, sum_in_parts};
 use crate::rfm::{CompressedRfm, RfmTriple};
 use crate::special::{digamma, ln_beta, ln_gamma, logistic, softplus_and_logistic};
 use crate::{AnalyticsError, Result, finite, positive};
@@ -310,50 +310,54 @@ fn log_likelihood_sum(
     let inv_times: Vec<f64> = times.iter().map(|t| 1.0 / (alpha + t)).collect();
     let (ln_alpha, lg_r, lb_ab) = (alpha.ln(), ln_gamma(r), ln_beta(a, b));
     let (psi_r, psi_ab, psi_b) = (digamma(r), digamma(a + b), digamma(b));
-    let mut ll = 0.0;
-    let mut grad = [0.0; 4];
-    let mut cached_x = None;
-    let (mut per_x, mut d_per_x) = (0.0, [0.0; 3]); // x-only part of ln L and of ∂r, ∂a, ∂b
-    let (mut ln_ratio_const, mut inv_b_term) = (0.0, 0.0);
-    for ((h, n), &(i_tx, i_t)) in data.rows().iter().zip(time_index) {
-        let x = f64::from(h.x());
-        if cached_x != Some(h.x()) {
-            cached_x = Some(h.x());
-            let psi_abx = digamma(a + b + x + delta);
-            per_x = ln_gamma(r + x) - lg_r + ln_beta(a, b + x + delta) - lb_ab;
-            d_per_x = [
-                digamma(r + x) - psi_r,
-                psi_ab - psi_abx,
-                digamma(b + x + delta) - psi_b + psi_ab - psi_abx,
+    let rows = data.rows();
+    let (ll, grad) = sum_in_parts(rows.len(), |range| {
+        let mut ll = 0.0;
+        let mut grad = [0.0; 4];
+        let mut cached_x = None;
+        let (mut per_x, mut d_per_x) = (0.0, [0.0; 3]); // x-only part of ln L and of ∂r, ∂a, ∂b
+        let (mut ln_ratio_const, mut inv_b_term) = (0.0, 0.0);
+        for ((h, n), &(i_tx, i_t)) in rows[range.clone()].iter().zip(&time_index[range]) {
+            let x = f64::from(h.x());
+            if cached_x != Some(h.x()) {
+                cached_x = Some(h.x());
+                let psi_abx = digamma(a + b + x + delta);
+                per_x = ln_gamma(r + x) - lg_r + ln_beta(a, b + x + delta) - lb_ab;
+                d_per_x = [
+                    digamma(r + x) - psi_r,
+                    psi_ab - psi_abx,
+                    digamma(b + x + delta) - psi_b + psi_ab - psi_abx,
+                ];
+                ln_ratio_const = a.ln() - (b + x - 1.0 + delta).ln();
+                inv_b_term = 1.0 / (b + x - 1.0 + delta);
+            }
+            let (ln_at, ln_atx) = (ln_times[i_t as usize], ln_times[i_tx as usize]);
+            let (inv_at, inv_atx) = (inv_times[i_t as usize], inv_times[i_tx as usize]);
+            let w = *n as f64;
+            let mut value = per_x + r * ln_alpha - (r + x) * ln_at;
+            let mut d = [
+                d_per_x[0] + ln_alpha - ln_at,
+                r / alpha - (r + x) * inv_at,
+                d_per_x[1],
+                d_per_x[2],
             ];
-            ln_ratio_const = a.ln() - (b + x - 1.0 + delta).ln();
-            inv_b_term = 1.0 / (b + x - 1.0 + delta);
+            if variant == BgVariant::MbgNbd || h.x() > 0 {
+                // σ = share of the second likelihood term, the weight of its derivatives.
+                let lr = ln_ratio_const + (r + x) * (ln_at - ln_atx);
+                let (softplus, sigma) = softplus_and_logistic(lr);
+                value += softplus;
+                d[0] += sigma * (ln_at - ln_atx);
+                d[1] += sigma * (r + x) * (inv_at - inv_atx);
+                d[2] += sigma / a;
+                d[3] -= sigma * inv_b_term;
+            }
+            ll += w * value;
+            for (g, di) in grad.iter_mut().zip(d) {
+                *g += w * di;
+            }
         }
-        let (ln_at, ln_atx) = (ln_times[i_t as usize], ln_times[i_tx as usize]);
-        let (inv_at, inv_atx) = (inv_times[i_t as usize], inv_times[i_tx as usize]);
-        let w = *n as f64;
-        let mut value = per_x + r * ln_alpha - (r + x) * ln_at;
-        let mut d = [
-            d_per_x[0] + ln_alpha - ln_at,
-            r / alpha - (r + x) * inv_at,
-            d_per_x[1],
-            d_per_x[2],
-        ];
-        if variant == BgVariant::MbgNbd || h.x() > 0 {
-            // σ = share of the second likelihood term, the weight of its derivatives.
-            let lr = ln_ratio_const + (r + x) * (ln_at - ln_atx);
-            let (softplus, sigma) = softplus_and_logistic(lr);
-            value += softplus;
-            d[0] += sigma * (ln_at - ln_atx);
-            d[1] += sigma * (r + x) * (inv_at - inv_atx);
-            d[2] += sigma / a;
-            d[3] -= sigma * inv_b_term;
-        }
-        ll += w * value;
-        for (g, di) in grad.iter_mut().zip(d) {
-            *g += w * di;
-        }
-    }
+        Some((ll, grad))
+    })?;
     (ll.is_finite() && grad.iter().all(|g| g.is_finite())).then_some((ll, grad))
 }
 

@@ -20,7 +20,7 @@
 //! estimates (see `tests/cdnow.rs`). Spend must be positive: returns and zero-value days are for
 //! the caller to remove or net out before fitting.
 
-use crate::optimize::{Fit, OptimizeOptions, maximize_likelihood};
+use crate::optimize::{Fit, OptimizeOptions, in_parts, maximize_likelihood};
 use crate::rfm::RfmSummary;
 use crate::special::{digamma, ln_gamma};
 use crate::{AnalyticsError, Result, finite, positive};
@@ -219,17 +219,27 @@ impl GroupedSpend {
     /// Σ ln f(z̄ | p, q, γ, x) and its gradient, or `None` if not finite.
     fn log_likelihood(&self, p: f64, q: f64, gamma: f64) -> Option<(f64, [f64; 3])> {
         let (lg_q, psi_q, ln_gamma_scale) = (ln_gamma(q), digamma(q), gamma.ln());
+        // Σ ln(γ + x z̄) and Σ 1/(γ + x z̄) per group: the long part, summed in parts of the
+        // observations (a part adds to the groups it overlaps).
+        let parts = in_parts(self.xz.len(), |part| {
+            let mut sums = vec![(0.0, 0.0); self.groups.len()];
+            for (sum, (_, _, _, range)) in sums.iter_mut().zip(&self.groups) {
+                let (from, to) = (range.start.max(part.start), range.end.min(part.end));
+                for xz in self.xz.get(from..to).unwrap_or_default() {
+                    sum.0 += (gamma + xz).ln();
+                    sum.1 += 1.0 / (gamma + xz);
+                }
+            }
+            sums
+        });
         let mut ll = 0.0;
         let mut grad = [0.0; 3];
-        for (x, n, sum_ln_z, range) in &self.groups {
+        for (k, (x, n, sum_ln_z, _)) in self.groups.iter().enumerate() {
             let px = p * x;
             let (psi_pxq, psi_px) = (digamma(px + q), digamma(px));
-            let mut sum_ln_denominator = 0.0;
-            let mut sum_inverse = 0.0;
-            for xz in &self.xz[range.clone()] {
-                sum_ln_denominator += (gamma + xz).ln();
-                sum_inverse += 1.0 / (gamma + xz);
-            }
+            let (sum_ln_denominator, sum_inverse) = parts.iter().fold((0.0, 0.0), |acc, sums| {
+                (acc.0 + sums[k].0, acc.1 + sums[k].1)
+            });
             let ln_x = x.ln();
             ll += n * (ln_gamma(px + q) - ln_gamma(px) - lg_q + q * ln_gamma_scale + px * ln_x)
                 + (px - 1.0) * sum_ln_z

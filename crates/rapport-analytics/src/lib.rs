@@ -64,8 +64,8 @@ pub use health::{Health, HealthInputs, HealthWeights, Reason, ReasonCode, Survey
 pub use optimize::{Fit, OptimizeOptions};
 pub use pareto_nbd::{ParetoNbd, ParetoNbdFit, ParetoParams};
 pub use rfm::{
-    CompressedRfm, CustomerRfm, Holdout, RfmOptions, RfmScore, RfmSummary, RfmTriple, Segment,
-    TimeUnit, Transaction, quintile_scores, rfm_scores, summarize,
+    CompressedRfm, CustomerRfm, Holdout, RfmBuilder, RfmOptions, RfmScore, RfmSummary, RfmTriple,
+    Segment, TimeUnit, Transaction, quintile_scores, rfm_scores, summarize,
 };
 pub use uplift::{RateDifference, rate_difference};
 

@@ -405,9 +405,74 @@ fn bfgs_update<const N: usize>(h: &mut [[f64; N]; N], s: &[f64; N], y: &[f64; N]
     }
 }
 
+/// Likelihood sums over at least this many terms are split into [`SUM_PARTS`] parts.
+const PARALLEL_TERMS: usize = 16_384;
+/// Parts a long likelihood sum is split into, each on a thread of its own. A fixed number, not
+/// the machine's core count, so a fit gives the same bits on every machine.
+const SUM_PARTS: usize = 4;
+
+/// `part` over `0..len` cut into consecutive ranges (one range for short inputs, else
+/// [`SUM_PARTS`] computed on as many threads), the results in order; callers add them in
+/// that order, so a sum does not depend on which thread finished first.
+pub(crate) fn in_parts<T: Send>(
+    len: usize,
+    part: impl Fn(std::ops::Range<usize>) -> T + Sync,
+) -> Vec<T> {
+    if len < PARALLEL_TERMS {
+        return vec![part(0..len)];
+    }
+    let bounds = |i: usize| i * len / SUM_PARTS;
+    std::thread::scope(|s| {
+        let part = &part;
+        let others: Vec<_> = (1..SUM_PARTS)
+            .map(|i| s.spawn(move || part(bounds(i)..bounds(i + 1))))
+            .collect();
+        let mut results = vec![part(0..bounds(1))];
+        results.extend(
+            others
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+        );
+        results
+    })
+}
+
+/// The sum of likelihood values and gradients computed in parts (see [`in_parts`]), `None`
+/// when any part is.
+pub(crate) fn sum_in_parts<const N: usize>(
+    len: usize,
+    part: impl Fn(std::ops::Range<usize>) -> Option<(f64, [f64; N])> + Sync,
+) -> Option<(f64, [f64; N])> {
+    in_parts(len, part)
+        .into_iter()
+        .try_fold((0.0, [0.0; N]), |(ll, grad), p| {
+            let (l, g) = p?;
+            Some((ll + l, std::array::from_fn(|i| grad[i] + g[i])))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sums_in_parts_cover_every_term_once_in_order() {
+        assert_eq!(in_parts(10, |r| r), vec![0..10]);
+        let len = PARALLEL_TERMS * 3 + 7;
+        let ranges = in_parts(len, |r| r);
+        assert_eq!(ranges.len(), SUM_PARTS);
+        assert_eq!(ranges[0].start, 0);
+        assert_eq!(ranges[SUM_PARTS - 1].end, len);
+        assert!(ranges.windows(2).all(|w| w[0].end == w[1].start));
+        let terms: Vec<f64> = (0..len).map(|i| 1.0 / (1.0 + i as f64)).collect();
+        let (sum, grad) = sum_in_parts(len, |r| {
+            Some((terms[r.clone()].iter().sum(), [r.len() as f64]))
+        })
+        .unwrap();
+        assert_eq!(grad, [len as f64]);
+        assert!((sum - terms.iter().sum::<f64>()).abs() < 1e-12);
+        assert!(sum_in_parts::<1>(len, |r| (r.start == 0).then_some((0.0, [0.0]))).is_none());
+    }
 
     /// Negative log-likelihood of i.i.d. Gamma(k, rate) observations, with gradient.
     fn gamma_nll(data: &[f64]) -> impl Fn(&[f64; 2]) -> Option<(f64, [f64; 2])> + '_ {

@@ -25,7 +25,7 @@
 mod dropout;
 
 use crate::clv::PurchaseModel;
-use crate::optimize::{Fit, OptimizeOptions, maximize_likelihood};
+use crate::optimize::{Fit, OptimizeOptions, maximize_likelihood, sum_in_parts};
 use crate::rfm::{CompressedRfm, RfmTriple};
 use crate::special::{digamma, ln_gamma, logistic, softplus_and_logistic};
 use crate::{AnalyticsError, Result, finite, positive};
@@ -292,27 +292,31 @@ fn prior([r, alpha, s, beta]: [f64; 4]) -> (f64, [f64; 4]) {
 fn log_likelihood_sum(p: [f64; 4], data: &CompressedRfm) -> Option<(f64, [f64; 4])> {
     let r = p[0];
     let (lg_r, psi_r) = (ln_gamma(r), digamma(r));
-    let mut cache = SeriesCache::new(data);
-    let mut ll = 0.0;
-    let mut grad = [0.0; 4];
-    let mut weight = 0.0;
-    let mut cached_x = None;
-    let mut per_x = (0.0, 0.0);
-    for (row, (h, n)) in data.rows().iter().enumerate() {
-        let x = f64::from(h.x());
-        if cached_x != Some(h.x()) {
-            cached_x = Some(h.x());
-            per_x = (ln_gamma(r + x) - lg_r, digamma(r + x) - psi_r);
+    let rows = data.rows();
+    let weight: f64 = rows.iter().map(|(_, n)| *n as f64).sum();
+    let (mut ll, mut grad) = sum_in_parts(rows.len(), |range| {
+        let mut cache = SeriesCache::new(data);
+        let mut ll = 0.0;
+        let mut grad = [0.0; 4];
+        let mut cached_x = None;
+        let mut per_x = (0.0, 0.0);
+        for row in range {
+            let (h, n) = &rows[row];
+            let x = f64::from(h.x());
+            if cached_x != Some(h.x()) {
+                cached_x = Some(h.x());
+                per_x = (ln_gamma(r + x) - lg_r, digamma(r + x) - psi_r);
+            }
+            let dropout = cache.dropout(p, data, row).ok()?;
+            let (value, d) = with_history(p, x, h.t_cal(), per_x, dropout);
+            let w = *n as f64;
+            ll += w * value;
+            for (g, di) in grad.iter_mut().zip(d) {
+                *g += w * di;
+            }
         }
-        let dropout = cache.dropout(p, data, row).ok()?;
-        let (value, d) = with_history(p, x, h.t_cal(), per_x, dropout);
-        let w = *n as f64;
-        ll += w * value;
-        for (g, di) in grad.iter_mut().zip(d) {
-            *g += w * di;
-        }
-        weight += w;
-    }
+        Some((ll, grad))
+    })?;
     let (prior, d_prior) = prior(p);
     ll += weight * prior;
     for (g, di) in grad.iter_mut().zip(d_prior) {

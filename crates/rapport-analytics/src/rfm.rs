@@ -134,16 +134,21 @@ impl RfmSummary {
     /// The compressed form and, per customer (in the order of `customers`), the position of
     /// its triple in [`CompressedRfm::rows`]: one sort instead of a search per customer.
     pub fn compressed_with_positions(&self) -> (CompressedRfm, Vec<u32>) {
-        let triples: Vec<RfmTriple> = self.customers.iter().map(CustomerRfm::triple).collect();
-        let mut order: Vec<u32> = (0..triples.len() as u32).collect();
-        order.sort_unstable_by_key(|&i| triples[i as usize].key());
-        let mut positions = vec![0u32; triples.len()];
+        // Sorting the keys with their customer's index (rather than indices by a key looked
+        // up elsewhere) keeps the sort in cache.
+        let mut keyed: Vec<((u32, u64, u64), u32)> = self
+            .customers
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.triple().key(), i as u32))
+            .collect();
+        keyed.sort_unstable();
+        let mut positions = vec![0u32; keyed.len()];
         let mut rows: Vec<(RfmTriple, u64)> = Vec::new();
-        for &i in &order {
-            let t = triples[i as usize];
+        for &(key, i) in &keyed {
             match rows.last_mut() {
-                Some(last) if last.0.key() == t.key() => last.1 += 1,
-                _ => rows.push((t, 1)),
+                Some(last) if last.0.key() == key => last.1 += 1,
+                _ => rows.push((self.customers[i as usize].triple(), 1)),
             }
             positions[i as usize] = rows.len() as u32 - 1;
         }
@@ -164,57 +169,106 @@ fn span(from: i64, to: i64) -> f64 {
 /// Builds the RFM summary of `transactions` (in any order). An empty log gives an empty
 /// summary; a non-finite amount or a holdout end before the calibration end is an error.
 pub fn summarize(transactions: &[Transaction], options: &RfmOptions) -> Result<RfmSummary> {
-    if let Some(end) = options.holdout_end
-        && end < options.calibration_end
-    {
-        return Err(AnalyticsError::InvalidInput(format!(
-            "holdout end (day {end}) is before calibration end (day {})",
-            options.calibration_end
-        )));
-    }
-    if let Some(t) = transactions.iter().find(|t| !t.amount.is_finite()) {
-        return Err(AnalyticsError::InvalidInput(format!(
-            "amount {} of customer {} on day {} is not a finite number",
-            t.amount, t.customer, t.day
-        )));
-    }
-    let window_end = options.holdout_end.unwrap_or(options.calibration_end);
+    let mut builder = RfmBuilder::new(options)?;
     let mut log: Vec<(u64, i64, f64)> = transactions
         .iter()
-        .filter(|t| t.day <= window_end)
         .map(|t| (t.customer, t.day, t.amount))
         .collect();
-    let ignored_transactions = transactions.len() - log.len();
     // Sorting on the amount too makes same-day sums independent of the input order.
     log.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)));
-
-    let mut customers = Vec::new();
-    let mut excluded_late_customers = 0;
+    let mut lines = Vec::new();
     let mut start = 0;
     while start < log.len() {
         let id = log[start].0;
         let end = start + log[start..].iter().take_while(|t| t.0 == id).count();
-        match summarize_customer(id, &log[start..end], options)? {
-            Some(c) => customers.push(c),
-            None => excluded_late_customers += 1,
-        }
+        lines.clear();
+        lines.extend(log[start..end].iter().map(|t| (t.1, t.2)));
+        builder.push(id, &lines)?;
         start = end;
     }
-    Ok(RfmSummary {
-        options: *options,
-        customers,
-        excluded_late_customers,
-        ignored_transactions,
-    })
+    Ok(builder.finish())
+}
+
+/// Builds an RFM summary one customer at a time from each customer's lines, for callers that
+/// already hold the log grouped by customer (a reader can group while it reads, and several
+/// builders can work on parts of the customers and be joined with [`RfmBuilder::append`]).
+/// Gives the same summary as [`summarize`] on the same lines.
+#[derive(Debug, Clone)]
+pub struct RfmBuilder {
+    summary: RfmSummary,
+    window_end: i64,
+}
+
+impl RfmBuilder {
+    /// A builder for `options`; a holdout end before the calibration end is an error.
+    pub fn new(options: &RfmOptions) -> Result<Self> {
+        if let Some(end) = options.holdout_end
+            && end < options.calibration_end
+        {
+            return Err(AnalyticsError::InvalidInput(format!(
+                "holdout end (day {end}) is before calibration end (day {})",
+                options.calibration_end
+            )));
+        }
+        Ok(Self {
+            summary: RfmSummary {
+                options: *options,
+                customers: Vec::new(),
+                excluded_late_customers: 0,
+                ignored_transactions: 0,
+            },
+            window_end: options.holdout_end.unwrap_or(options.calibration_end),
+        })
+    }
+
+    /// Adds one customer from all its `(day, amount)` lines, which must be sorted by day and,
+    /// within a day, by amount ([`f64::total_cmp`]), so same-day sums do not depend on the
+    /// order of the log. Lines after the holdout (or calibration) end are counted as ignored;
+    /// a customer whose first purchase is after the calibration end is counted as excluded.
+    /// A non-finite amount is an error.
+    pub fn push(&mut self, customer: u64, lines: &[(i64, f64)]) -> Result<()> {
+        debug_assert!(
+            lines.windows(2).all(|w| w[0].0 < w[1].0
+                || (w[0].0 == w[1].0 && w[0].1.total_cmp(&w[1].1).is_le())),
+            "lines sorted by day and amount"
+        );
+        if let Some(&(day, amount)) = lines.iter().find(|l| !l.1.is_finite()) {
+            return Err(AnalyticsError::InvalidInput(format!(
+                "amount {amount} of customer {customer} on day {day} is not a finite number"
+            )));
+        }
+        let kept = lines.partition_point(|l| l.0 <= self.window_end);
+        self.summary.ignored_transactions += lines.len() - kept;
+        if kept == 0 {
+            return Ok(());
+        }
+        match summarize_customer(customer, &lines[..kept], &self.summary.options)? {
+            Some(c) => self.summary.customers.push(c),
+            None => self.summary.excluded_late_customers += 1,
+        }
+        Ok(())
+    }
+
+    /// Appends `other`'s customers after this builder's (same options).
+    pub fn append(&mut self, other: RfmBuilder) {
+        let other = other.summary;
+        self.summary.customers.extend(other.customers);
+        self.summary.excluded_late_customers += other.excluded_late_customers;
+        self.summary.ignored_transactions += other.ignored_transactions;
+    }
+
+    pub fn finish(self) -> RfmSummary {
+        self.summary
+    }
 }
 
 /// One customer's lines, sorted by day; `None` when the first purchase is after calibration.
 fn summarize_customer(
     customer: u64,
-    lines: &[(u64, i64, f64)],
+    lines: &[(i64, f64)],
     options: &RfmOptions,
 ) -> Result<Option<CustomerRfm>> {
-    let first_day = lines[0].1;
+    let first_day = lines[0].0;
     if first_day > options.calibration_end {
         return Ok(None);
     }
@@ -229,10 +283,10 @@ fn summarize_customer(
     };
     let mut i = 0;
     while i < lines.len() {
-        let day = lines[i].1;
+        let day = lines[i].0;
         let mut amount = 0.0;
-        while i < lines.len() && lines[i].1 == day {
-            amount += lines[i].2;
+        while i < lines.len() && lines[i].0 == day {
+            amount += lines[i].1;
             i += 1;
         }
         if day <= options.calibration_end {
@@ -296,6 +350,61 @@ mod tests {
             holdout_end: Some(200),
             unit,
         }
+    }
+
+    #[test]
+    fn builders_over_grouped_lines_give_the_summary_of_the_log() {
+        let log = [
+            tx(3, 120, 9.0), // holdout only: ignored without a holdout, counted with one
+            tx(1, 5, 2.0),
+            tx(2, 150, 4.0), // first purchase after calibration: excluded
+            tx(1, 5, 1.0),
+            tx(1, 40, 3.5),
+            tx(3, 20, 1.0),
+            tx(1, 250, 7.0), // after the holdout: ignored
+            tx(3, 90, -2.0),
+        ];
+        let grouped = |c: u64| {
+            let mut lines: Vec<(i64, f64)> = log
+                .iter()
+                .filter(|t| t.customer == c)
+                .map(|t| (t.day, t.amount))
+                .collect();
+            lines.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            lines
+        };
+        for opts in [
+            options(TimeUnit::Day),
+            RfmOptions {
+                holdout_end: None,
+                ..options(TimeUnit::Week)
+            },
+        ] {
+            let whole = summarize(&log, &opts).unwrap();
+            let mut first = RfmBuilder::new(&opts).unwrap();
+            first.push(1, &grouped(1)).unwrap();
+            let mut second = RfmBuilder::new(&opts).unwrap();
+            second.push(2, &grouped(2)).unwrap();
+            second.push(3, &grouped(3)).unwrap();
+            first.append(second);
+            let built = first.finish();
+            assert_eq!(built.customers, whole.customers);
+            assert_eq!(
+                built.excluded_late_customers,
+                usize::from(opts.holdout_end.is_some())
+            );
+            assert_eq!(
+                (built.ignored_transactions, built.excluded_late_customers),
+                (whole.ignored_transactions, whole.excluded_late_customers)
+            );
+        }
+        let mut b = RfmBuilder::new(&options(TimeUnit::Day)).unwrap();
+        assert!(b.push(9, &[(1, 1.0), (2, f64::NAN)]).is_err());
+        let bad = RfmOptions {
+            holdout_end: Some(50),
+            ..options(TimeUnit::Day)
+        };
+        assert!(RfmBuilder::new(&bad).is_err());
     }
 
     #[test]

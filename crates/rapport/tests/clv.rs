@@ -40,8 +40,20 @@ fn the_cdnow_sample_gives_the_published_bg_nbd_and_gamma_gamma_estimates() {
         "1998-06-30",
         "--out",
         out_csv.to_str().unwrap(),
+        "--timings",
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
+    let timings: Vec<String> = stderr(&out)
+        .lines()
+        .filter(|l| l.starts_with("timing:"))
+        .map(String::from)
+        .collect();
+    assert_eq!(timings.len(), 9, "{timings:?}");
+    assert!(
+        timings[0].ends_with("read and parse the log"),
+        "{timings:?}"
+    );
+    assert!(timings[8].ends_with("write the customers"), "{timings:?}");
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Fader, Hardie & Lee (2005), Marketing Science 24(2): r = 0.243, α = 4.414, a = 0.793,
     // b = 2.426, LL = −9582.4 on the 2,357 customers of the sample.

@@ -5,6 +5,7 @@
 //! CLV, plus the fit's parameters, standard errors and (with a holdout period) how well it
 //! predicted the holdout.
 
+mod fields;
 mod read;
 
 use std::path::{Path, PathBuf};
@@ -12,12 +13,13 @@ use std::path::{Path, PathBuf};
 use rapport_analytics::{
     AnalyticsError, BgNbd, BgVariant, ClvOptions, CompressedRfm, Fit, GammaGamma, OptimizeOptions,
     ParetoNbd, PurchaseModel, RfmOptions, RfmSummary, SpendObservation, TimeUnit,
-    discounted_expected_purchases_all, holdout_diagnostics, summarize,
+    discounted_expected_purchases_all, holdout_diagnostics,
 };
 use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
 
-pub use read::{Column, Columns, DateFormat, Log, parse_log, read_log};
+pub use fields::{Column, Columns, DateFormat};
+pub use read::{Log, Summarized, parse_log, read_log};
 
 /// What went wrong, told so the analyst can fix the file or the options.
 #[derive(Debug, thiserror::Error)]
@@ -117,27 +119,56 @@ pub struct ClvReport {
     pub notes: Vec<String>,
     pub converged: bool,
     pub customers: Vec<CustomerValue>,
+    /// Seconds each stage took, in order (for `--timings`).
+    pub timings: Vec<(&'static str, f64)>,
+}
+
+/// Wall-clock seconds per stage, for analysts who want to know where the time goes.
+struct Stopwatch {
+    at: std::time::Instant,
+    stages: Vec<(&'static str, f64)>,
+}
+
+impl Stopwatch {
+    fn start() -> Self {
+        Self {
+            at: std::time::Instant::now(),
+            stages: Vec::new(),
+        }
+    }
+
+    /// Ends the stage `name` (begun when the previous one ended).
+    fn lap(&mut self, name: &'static str) {
+        let now = std::time::Instant::now();
+        self.stages.push((name, (now - self.at).as_secs_f64()));
+        self.at = now;
+    }
 }
 
 /// Reads the log and runs the whole analysis.
 pub fn run(request: &ClvRequest) -> Result<ClvReport, ClvError> {
+    let mut watch = Stopwatch::start();
     let log = read_log(&request.transactions, &request.columns, request.date_format)?;
-    analyse(&log, request)
+    watch.lap("read and parse the log");
+    analyse_timed(log, request, watch)
 }
 
 /// The analysis of a log already read.
-pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
+pub fn analyse(log: Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
+    analyse_timed(log, request, Stopwatch::start())
+}
+
+fn analyse_timed(
+    log: Log,
+    request: &ClvRequest,
+    mut watch: Stopwatch,
+) -> Result<ClvReport, ClvError> {
     let mut notes = Vec::new();
-    let last_day = log
-        .transactions
-        .iter()
-        .map(|t| t.day)
-        .max()
-        .ok_or_else(|| ClvError::Empty {
-            file: request.transactions.display().to_string(),
-        })?;
+    let last_day = log.last_day.ok_or_else(|| ClvError::Empty {
+        file: request.transactions.display().to_string(),
+    })?;
     let date = |what: &str, s: &str| {
-        read::day_of(s.trim().as_bytes(), DateFormat::Auto).ok_or_else(|| {
+        fields::day_of(s.trim().as_bytes(), DateFormat::Auto).ok_or_else(|| {
             ClvError::Options(format!(
                 "--{what} '{s}' is not a date (YYYY-MM-DD, YYYYMMDD or DD.MM.YYYY)"
             ))
@@ -172,7 +203,7 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
         holdout_end,
         unit: request.unit,
     };
-    let summary = summarize(&log.transactions, &options)?;
+    let Summarized { summary, ids } = log.summarize(&options)?;
     if summary.ignored_transactions > 0 {
         notes.push(match holdout_end {
             Some(end) => format!(
@@ -193,7 +224,9 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
             summary.excluded_late_customers
         ));
     }
+    watch.lap("RFM summary");
     let (compressed, positions) = summary.compressed_with_positions();
+    watch.lap("distinct (x, t_x, T)");
     let fit_options = OptimizeOptions::default();
     let not_identified = |e| match e {
         AnalyticsError::NotIdentified(why) => ClvError::Options(format!(
@@ -226,7 +259,9 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
             fitted.gradient_norm
         ));
     }
+    watch.lap("purchase model fit");
     let spend = fit_spend(&summary, &fit_options, &mut notes);
+    watch.lap("spend model fit");
     let per_triple = triple_values(
         model,
         &compressed,
@@ -236,7 +271,9 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
             discount_rate: request.discount,
         },
     )?;
-    let customers = customer_values(&summary, log, &positions, &per_triple, spend.as_ref());
+    watch.lap("P(alive), expected purchases, CLV");
+    let customers = customer_values(&summary, ids, &positions, &per_triple, spend.as_ref());
+    watch.lap("per customer values");
     let holdout = match holdout_end {
         Some(end) => Some(holdout_json(model, &summary, calibration_end, end)?),
         None => None,
@@ -264,11 +301,13 @@ pub fn analyse(log: &Log, request: &ClvRequest) -> Result<ClvReport, ClvError> {
         "total_clv": customers.iter().map(|c| c.clv).sum::<f64>(),
         "holdout": holdout,
     });
+    watch.lap("holdout diagnostics and summary");
     Ok(ClvReport {
         summary: summary_json,
         notes,
         converged: fitted.converged,
         customers,
+        timings: watch.stages,
     })
 }
 
@@ -351,9 +390,10 @@ pub(crate) fn triple_values(
     Ok(out)
 }
 
+/// Each customer's values; `ids` (per customer number) are moved into them.
 fn customer_values(
     summary: &RfmSummary,
-    log: &Log,
+    mut ids: Vec<String>,
     positions: &[u32],
     per_triple: &[[f64; 3]],
     spend: Option<&Spend>,
@@ -372,10 +412,9 @@ fn customer_values(
                 None => c.monetary,
             };
             Some(CustomerValue {
-                customer_id: log
-                    .ids
-                    .get(c.customer as usize)
-                    .cloned()
+                customer_id: ids
+                    .get_mut(c.customer as usize)
+                    .map(std::mem::take)
                     .unwrap_or_default(),
                 frequency: c.frequency,
                 recency: c.recency,
@@ -414,9 +453,11 @@ fn holdout_json(
     }))
 }
 
-/// Writes one CSV row per customer to `path`.
+/// Writes one CSV row per customer to `path`. Rows are formatted on every core, a batch at a
+/// time, and written in order.
 pub fn write_customers(path: &Path, customers: &[CustomerValue]) -> Result<(), ClvError> {
     use std::io::Write;
+    const BATCH: usize = 32_768;
     let io = |e: std::io::Error| ClvError::File {
         file: path.display().to_string(),
         message: e.to_string(),
@@ -428,22 +469,57 @@ pub fn write_customers(path: &Path, customers: &[CustomerValue]) -> Result<(), C
         "customer_id,frequency,recency,T,monetary_value,p_alive,expected_purchases,clv"
     )
     .map_err(io)?;
-    for c in customers {
-        writeln!(
-            out,
-            "{},{},{},{},{},{},{},{}",
-            csv_field(&c.customer_id),
-            c.frequency,
-            c.recency,
-            c.age,
-            c.monetary_value,
-            c.p_alive,
-            c.expected_purchases,
-            c.clv
-        )
-        .map_err(io)?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut buffers: Vec<Vec<u8>> = vec![Vec::new(); threads];
+    for round in customers.chunks(BATCH * threads) {
+        std::thread::scope(|s| {
+            for (batch, buffer) in round.chunks(BATCH).zip(buffers.iter_mut()) {
+                s.spawn(move || {
+                    buffer.clear();
+                    let mut floats = zmij::Buffer::new();
+                    for c in batch {
+                        buffer.extend_from_slice(csv_field(&c.customer_id).as_bytes());
+                        buffer.push(b',');
+                        // Writing to a Vec cannot fail.
+                        let _ = write!(buffer, "{}", c.frequency);
+                        for v in [
+                            c.recency,
+                            c.age,
+                            c.monetary_value,
+                            c.p_alive,
+                            c.expected_purchases,
+                            c.clv,
+                        ] {
+                            buffer.push(b',');
+                            push_float(buffer, &mut floats, v);
+                        }
+                        buffer.push(b'\n');
+                    }
+                });
+            }
+        });
+        for buffer in buffers.iter().take(round.len().div_ceil(BATCH)) {
+            out.write_all(buffer).map_err(io)?;
+        }
     }
     out.flush().map_err(io)
+}
+
+/// Appends `v` in the shortest digits that read back as `v`, without an exponent and without
+/// a trailing `.0`, as `{}` writes it (the two may differ in the last digit where two
+/// shortest forms are equally close). The faster shortest-digits formatter does it unless it
+/// would write an exponent.
+fn push_float(out: &mut Vec<u8>, floats: &mut zmij::Buffer, v: f64) {
+    use std::io::Write;
+    if v.is_finite() {
+        let text = floats.format_finite(v);
+        if !text.contains(['e', 'E']) {
+            out.extend_from_slice(text.strip_suffix(".0").unwrap_or(text).as_bytes());
+            return;
+        }
+    }
+    // Writing to a Vec cannot fail.
+    let _ = write!(out, "{v}");
 }
 
 fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
@@ -479,4 +555,94 @@ fn iso(day: i64) -> String {
         .and_then(|d| d.checked_add_signed(chrono::Duration::days(day)))
         .map(|d| d.to_string())
         .unwrap_or_else(|| format!("day {day}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_are_written_in_the_shortest_digits_that_read_back() {
+        let mut values = vec![
+            0.0,
+            -0.0,
+            1.0,
+            -3.0,
+            0.1,
+            1.0 / 3.0,
+            1e-7,
+            123_456_789.0,
+            1e15,
+            1e16,
+            1e21,
+            1e22,
+            f64::MAX,
+            f64::MIN_POSITIVE,
+            5e-324,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        let mut x = 0x0123_4567_89AB_CDEFu64;
+        for i in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push(match i % 3 {
+                0 => f64::from_bits(x),
+                1 => (x % 1_000_000) as f64 / 1000.0,
+                _ => (x >> 11) as f64 / (1u64 << 53) as f64,
+            });
+        }
+        let mut floats = zmij::Buffer::new();
+        let mut same = 0;
+        for &v in &values {
+            let mut out = Vec::new();
+            push_float(&mut out, &mut floats, v);
+            let text = String::from_utf8(out).unwrap();
+            let display = format!("{v}");
+            assert!(!text.contains('e') && !text.ends_with(".0"), "{text}");
+            assert_eq!(text.len(), display.len(), "{text} against {display}");
+            let back: f64 = text.parse().unwrap();
+            assert!(
+                back.to_bits() == v.to_bits() || v.is_nan(),
+                "{text} for {v:e}"
+            );
+            same += usize::from(text == display);
+        }
+        assert!(same > values.len() * 99 / 100, "{same} of {}", values.len());
+    }
+
+    #[test]
+    fn rows_are_written_in_order_across_batches_and_threads() {
+        let customers: Vec<CustomerValue> = (0..100_003)
+            .map(|i| CustomerValue {
+                customer_id: if i == 7 {
+                    "a,b".into()
+                } else {
+                    format!("c{i}")
+                },
+                frequency: i,
+                recency: f64::from(i) / 7.0,
+                age: 104.0,
+                monetary_value: 12.5,
+                p_alive: 0.25,
+                expected_purchases: 1.0 / 3.0,
+                clv: -0.0,
+            })
+            .collect();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        write_customers(&path, &customers).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 100_004);
+        assert!(lines[0].starts_with("customer_id,frequency,"));
+        assert_eq!(lines[8], "\"a,b\",7,1,104,12.5,0.25,0.3333333333333333,-0");
+        for (i, line) in lines[1..].iter().enumerate() {
+            let field = if i == 7 { 2 } else { 1 };
+            let frequency: usize = line.split(',').nth(field).unwrap().parse().unwrap();
+            assert_eq!(frequency, i, "{line}");
+        }
+    }
 }

@@ -1,143 +1,178 @@
 //! Reading a transaction log for `rapport clv`: one purchase per line with a customer id, a
 //! date and an amount, delimited by commas, semicolons, tabs or runs of whitespace, with or
-//! without a header. Built for logs of tens of millions of lines: the file is read whole, the
-//! lines are parsed on every core without allocating per field, and customer ids are mapped to
-//! numbers through borrowed slices of the buffer.
+//! without a header. Built for logs of tens of millions of lines on every core:
+//!
+//! 1. the file is mapped into memory and cut into one piece per core at line ends; each reader
+//!    parses its piece without allocating per line and deals every purchase into one of
+//!    [`PARTS`] partitions by a hash of its customer id ([`read_log`]);
+//! 2. each partition (a few thousand customers, small enough to stay in the processor's
+//!    cache) numbers its customers, groups their purchases sorted by day and amount, and
+//!    summarizes them ([`Log::summarize`], once the calibration end is known);
+//! 3. the customers of all partitions are put in order of first appearance in the file.
+//!
+//! No step looks a customer up in a map of all customers: that lookup, a cache miss per line,
+//! was most of the time of an earlier reader.
 
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use rapport_analytics::Transaction;
-type IdMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
-
-/// Numbers customer ids in the order they first appear. Ids of up to 16 bytes (nearly all) are
-/// keyed by value, so a lookup compares two integers instead of reading the id back from the
-/// file at a random place; longer ids are keyed by their bytes.
-#[derive(Default)]
-struct Numbering<'a> {
-    short: IdMap<(u128, u8), u32>,
-    long: IdMap<&'a [u8], u32>,
-    ids: Vec<&'a [u8]>,
-}
-
-impl<'a> Numbering<'a> {
-    fn number(&mut self, id: &'a [u8]) -> u32 {
-        let next = self.ids.len() as u32;
-        let n = if id.len() <= 16 {
-            let mut bytes = [0u8; 16];
-            bytes[..id.len()].copy_from_slice(id);
-            *self
-                .short
-                .entry((u128::from_le_bytes(bytes), id.len() as u8))
-                .or_insert(next)
-        } else {
-            *self.long.entry(id).or_insert(next)
-        };
-        if n == next {
-            self.ids.push(id);
-        }
-        n
-    }
-}
+use rapport_analytics::{AnalyticsError, RfmBuilder, RfmOptions, RfmSummary};
 
 use super::ClvError;
-use crate::import::source::{Delimiter, detect_delimiter};
+use super::fields::{
+    Columns, DateFormat, Layout, amount_of, day_of, fields, layout, pick, trim, unquote,
+};
+use crate::import::source::detect_delimiter;
 
-/// A column chosen on the command line: by header name or 1-based position.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Column {
-    Name(String),
-    Position(usize),
+type Map<K, V> = std::collections::HashMap<K, V, foldhash::fast::FixedState>;
+
+/// Partitions the purchases are dealt into by customer.
+const PARTS: usize = 512;
+/// Ids up to this many bytes are compared by value, longer ones by their bytes in the file.
+const SHORT_ID: usize = 16;
+
+/// The file's bytes: mapped into memory where the system allows it (no copy, and the pages
+/// are the system's file cache), else read.
+enum Data {
+    Mapped(memmap2::Mmap),
+    Owned(Vec<u8>),
 }
 
-impl Column {
-    /// `3` is a position, anything else a name.
-    pub fn parse(s: &str) -> Column {
-        match s.trim().parse::<usize>() {
-            Ok(n) => Column::Position(n),
-            Err(_) => Column::Name(s.trim().to_string()),
+impl std::ops::Deref for Data {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Data::Mapped(m) => m,
+            Data::Owned(v) => v,
         }
     }
 }
 
-/// How dates are written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateFormat {
-    /// Decided from the first data line: one of the three below.
-    Auto,
-    /// `YYYY-MM-DD`, optionally followed by a time (`T...` or ` ...`), which is ignored.
-    Iso,
-    /// `YYYYMMDD`.
-    Compact,
-    /// `DD.MM.YYYY`.
-    Dotted,
-}
-
-impl DateFormat {
-    pub fn parse(s: &str) -> Option<DateFormat> {
-        match s.to_ascii_lowercase().as_str() {
-            "auto" => Some(DateFormat::Auto),
-            "iso" | "yyyy-mm-dd" => Some(DateFormat::Iso),
-            "yyyymmdd" => Some(DateFormat::Compact),
-            "dd.mm.yyyy" => Some(DateFormat::Dotted),
-            _ => None,
-        }
-    }
-
-    fn detect(field: &[u8]) -> Option<DateFormat> {
-        [DateFormat::Iso, DateFormat::Compact, DateFormat::Dotted]
-            .into_iter()
-            .find(|f| day_of(field, *f).is_some())
-    }
-}
-
-/// Which columns to read, as the user gave them (`None`: detect).
-#[derive(Debug, Clone, Default)]
-pub struct Columns {
-    pub id: Option<Column>,
-    pub date: Option<Column>,
-    pub amount: Option<Column>,
-}
-
-/// The log as numbers: transactions with customers numbered from 0 in order of first
-/// appearance, and each number's original id.
-#[derive(Debug)]
+/// A parsed log: its purchases dealt into partitions by customer, ready to be summarized.
 pub struct Log {
-    pub transactions: Vec<Transaction>,
-    pub ids: Vec<String>,
+    data: Data,
+    /// Per partition, per reader (in file order), the purchases.
+    parts: Vec<std::sync::Mutex<Vec<Vec<Purchase>>>>,
     /// Data lines read (header and blank lines not counted).
     pub lines: u64,
+    /// The latest purchase day; `None` for a log without purchases.
+    pub last_day: Option<i64>,
     pub header: bool,
     pub date_format: DateFormat,
 }
 
-/// Where the three fields are, 0-based, and how dates are written.
+impl std::fmt::Debug for Log {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Log")
+            .field("lines", &self.lines)
+            .field("last_day", &self.last_day)
+            .field("header", &self.header)
+            .field("date_format", &self.date_format)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The RFM summary of a log, its customers numbered from 0 in order of first appearance in
+/// the file, and each number's id as written there.
+#[derive(Debug)]
+pub struct Summarized {
+    pub summary: RfmSummary,
+    pub ids: Vec<String>,
+}
+
+/// One purchase as a reader found it: the customer's id (its bytes when short, else where it
+/// is in the data and its length), the day, the amount, and in `tag` the purchase's number
+/// within its reader << 5 | the id's length (1 to 16), or [`LONG`] for a longer id.
 #[derive(Debug, Clone, Copy)]
-struct Layout {
-    delimiter: Delimiter,
-    id: usize,
-    date: usize,
-    amount: usize,
-    format: DateFormat,
+struct Purchase {
+    key: [u64; 2],
+    amount: f64,
+    day: i32,
+    tag: u32,
+}
+
+/// The length code of an id longer than [`SHORT_ID`].
+const LONG: u32 = SHORT_ID as u32 + 1;
+/// Purchases one reader can number in `tag`.
+const READER_LIMIT: u32 = 1 << 27;
+/// Largest piece of the file one reader takes (so its purchases stay under [`READER_LIMIT`]:
+/// a line holds at least an id, a date of 8 characters, an amount and two delimiters).
+const PIECE_LIMIT: usize = 1 << 30;
+
+/// The key, length code and partition of an id at `offset` in the data.
+fn key_of(id: &[u8], offset: usize) -> ([u64; 2], u32, usize) {
+    use std::hash::BuildHasher;
+    let hasher = foldhash::fast::FixedState::with_seed(0x5241_5050);
+    if id.len() <= SHORT_ID {
+        let mut bytes = [0u8; 16];
+        bytes[..id.len()].copy_from_slice(id);
+        let key = [
+            u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default()),
+            u64::from_le_bytes(bytes[8..].try_into().unwrap_or_default()),
+        ];
+        let h = hasher.hash_one((key, id.len()));
+        (key, id.len() as u32, (h >> 32) as usize % PARTS)
+    } else {
+        let h = hasher.hash_one(id);
+        (
+            [offset as u64, id.len() as u64],
+            LONG,
+            (h >> 32) as usize % PARTS,
+        )
+    }
+}
+
+/// The id a key stands for.
+fn id_of<'a>(key: &'a [u64; 2], code: u32, data: &'a [u8]) -> std::borrow::Cow<'a, str> {
+    if code == LONG {
+        let (offset, len) = (key[0] as usize, key[1] as usize);
+        String::from_utf8_lossy(&data[offset..offset + len])
+    } else {
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&key[0].to_le_bytes());
+        bytes[8..].copy_from_slice(&key[1].to_le_bytes());
+        String::from_utf8_lossy(&bytes[..code as usize])
+            .into_owned()
+            .into()
+    }
 }
 
 /// Reads and parses the whole log at `path`.
 pub fn read_log(path: &Path, columns: &Columns, format: DateFormat) -> Result<Log, ClvError> {
     let file = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| ClvError::File {
+    let io = |e: std::io::Error| ClvError::File {
         file: file.clone(),
         message: e.to_string(),
-    })?;
-    parse_log(&bytes, &file, columns, format)
+    };
+    let opened = std::fs::File::open(path).map_err(io)?;
+    // SAFETY: the map is only read; a file changed by another process while it is read gives
+    // wrong numbers for that run, as any reader would, but no memory outside the map is touched.
+    let mapped = unsafe { memmap2::MmapOptions::new().populate().map(&opened) };
+    let data = match mapped {
+        Ok(m) => Data::Mapped(m),
+        Err(_) => Data::Owned(std::fs::read(path).map_err(io)?),
+    };
+    parse(data, &file, columns, format)
 }
 
 /// Parses a whole log held in memory (`file` names it in messages).
 pub fn parse_log(
-    bytes: &[u8],
+    bytes: Vec<u8>,
     file: &str,
     columns: &Columns,
     format: DateFormat,
 ) -> Result<Log, ClvError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    parse(Data::Owned(bytes), file, columns, format)
+}
+
+fn parse(data: Data, file: &str, columns: &Columns, format: DateFormat) -> Result<Log, ClvError> {
+    let all: &[u8] = &data;
+    let bom = if all.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let bytes = &all[bom..];
     let mut lines = bytes.split(|&b| b == b'\n').enumerate();
     let Some((first_no, first)) = lines.find(|(_, l)| !trim(l).is_empty()) else {
         return Err(ClvError::Empty { file: file.into() });
@@ -156,15 +191,18 @@ pub fn parse_log(
         (first_no, first)
     };
     let sample_fields = fields(sample, delimiter);
-    let layout = layout(
-        file,
-        header.then_some(&first_fields[..]),
-        &sample_fields,
-        sample_no as u64 + 1,
-        delimiter,
-        columns,
-        format,
-    )?;
+    let layout = Layout {
+        line_length: sample.len() + 1,
+        ..layout(
+            file,
+            header.then_some(&first_fields[..]),
+            &sample_fields,
+            sample_no as u64 + 1,
+            delimiter,
+            columns,
+            format,
+        )?
+    };
     // The data starts after the header line.
     let data_start = if header {
         let offset: usize = bytes
@@ -172,258 +210,340 @@ pub fn parse_log(
             .take(first_no + 1)
             .map(|l| l.len() + 1)
             .sum();
-        offset.min(bytes.len())
+        bom + offset.min(bytes.len())
     } else {
-        0
+        bom
     };
     let first_line_no = if header { first_no as u64 + 2 } else { 1 };
-    let chunks = split_at_lines(
-        &bytes[data_start..],
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
-    );
-    let parsed: Vec<Result<Chunk<'_>, ClvError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = chunks
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let body = &all[data_start..];
+    let pieces = split_at_lines(body, threads.max(body.len().div_ceil(PIECE_LIMIT)));
+
+    // Parse the pieces, each dealing its purchases into partitions.
+    let dealt: Vec<Result<Dealt, ClvError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = pieces
             .iter()
-            .map(|&(slice, _)| s.spawn(move || parse_chunk(slice, file, &layout)))
+            .map(|&(piece, _)| {
+                let base = piece.as_ptr() as usize - all.as_ptr() as usize;
+                s.spawn(move || parse_piece(piece, base, file, &layout))
+            })
             .collect();
         handles
             .into_iter()
-            .map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(ClvError::File {
-                        file: file.into(),
-                        message: "a reader thread failed".into(),
-                    })
-                })
-            })
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    // Line numbers: each chunk counted its own lines from 1.
-    let mut merged = Numbering::default();
-    let mut transactions = Vec::with_capacity(
-        parsed
-            .iter()
-            .map(|c| c.as_ref().map_or(0, |c| c.rows.len()))
-            .sum(),
-    );
-    let mut lines_read = 0;
+    let mut readers = Vec::with_capacity(dealt.len());
     let mut line_base = first_line_no - 1;
-    for (chunk, &(_, newlines)) in parsed.into_iter().zip(&chunks) {
-        let chunk = chunk.map_err(|e| e.shifted(line_base))?;
-        let global: Vec<u64> = chunk
-            .ids
-            .iter()
-            .map(|id| u64::from(merged.number(id)))
-            .collect();
-        transactions.extend(chunk.rows.iter().map(|&(local, day, amount)| Transaction {
-            customer: global[local as usize],
-            day,
-            amount,
-        }));
-        lines_read += chunk.rows.len() as u64;
+    for (piece, &(_, newlines)) in dealt.into_iter().zip(&pieces) {
+        readers.push(piece.map_err(|e| e.shifted(line_base))?);
         line_base += newlines;
     }
+    let lines_read = readers.iter().map(|r| r.lines).sum();
+    let last_day = readers.iter().filter_map(|r| r.last_day).max();
+    let mut parts: Vec<Vec<Vec<Purchase>>> = (0..PARTS)
+        .map(|_| Vec::with_capacity(readers.len()))
+        .collect();
+    for reader in readers {
+        for (part, purchases) in parts.iter_mut().zip(reader.parts) {
+            part.push(purchases);
+        }
+    }
     Ok(Log {
-        transactions,
-        ids: merged
-            .ids
-            .into_iter()
-            .map(|id| String::from_utf8_lossy(id).into_owned())
-            .collect(),
+        data,
+        parts: parts.into_iter().map(std::sync::Mutex::new).collect(),
         lines: lines_read,
+        last_day,
         header,
         date_format: layout.format,
     })
 }
 
-/// Decides the columns: the user's choice by name (needs a header) or position; else a
-/// column with a well-known name, the first date-shaped field as the date, the last field as
-/// the amount, and the first remaining field as the customer id.
-fn layout(
-    file: &str,
-    header: Option<&[&[u8]]>,
-    sample: &[&[u8]],
-    sample_line: u64,
-    delimiter: Delimiter,
-    columns: &Columns,
-    format: DateFormat,
-) -> Result<Layout, ClvError> {
-    let n = sample.len();
-    let resolve = |c: &Column, what: &str| -> Result<usize, ClvError> {
-        match c {
-            Column::Position(p) if (1..=n).contains(p) => Ok(p - 1),
-            Column::Position(p) => Err(ClvError::Column {
-                file: file.into(),
-                reason: format!("{what} column {p} does not exist: the lines have {n} fields"),
-            }),
-            Column::Name(name) => {
-                let Some(h) = header else {
-                    return Err(ClvError::Column {
-                        file: file.into(),
-                        reason: format!(
-                            "{what} column '{name}' cannot be found: the file has no header line (give its position, 1 to {n})"
-                        ),
-                    });
-                };
-                h.iter()
-                    .position(|f| trim(f).eq_ignore_ascii_case(name.as_bytes()))
-                    .ok_or_else(|| ClvError::Column {
-                        file: file.into(),
-                        reason: format!(
-                            "the header has no {what} column '{name}' (it has: {})",
-                            h.iter()
-                                .map(|f| String::from_utf8_lossy(trim(f)).into_owned())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
+impl Log {
+    /// The RFM summary of the log, the partitions on every core; each partition's memory is
+    /// given back as soon as it is summarized.
+    pub fn summarize(self, options: &RfmOptions) -> Result<Summarized, AnalyticsError> {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let next = AtomicUsize::new(0);
+        let done: Vec<Result<Vec<PartSummary>, AnalyticsError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..threads)
+                .map(|_| {
+                    let (log, next) = (&self, &next);
+                    s.spawn(move || {
+                        let mut scratch = Scratch::default();
+                        let mut out = Vec::new();
+                        loop {
+                            let p = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(part) = log.parts.get(p) else {
+                                return Ok(out);
+                            };
+                            let pieces = std::mem::take(
+                                &mut *part.lock().unwrap_or_else(|e| e.into_inner()),
+                            );
+                            let mut builder = RfmBuilder::new(options)?;
+                            let mut failed = None;
+                            let firsts = scratch.group(&pieces, &log.data, |k, history| {
+                                if failed.is_none()
+                                    && let Err(e) = builder.push(k as u64, history)
+                                {
+                                    failed = Some(e);
+                                }
+                            });
+                            drop(pieces);
+                            if let Some(e) = failed {
+                                return Err(e);
+                            }
+                            out.push(PartSummary {
+                                summary: builder.finish(),
+                                firsts,
+                            });
+                        }
                     })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        });
+        let parts = done.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let parts: Vec<PartSummary> = parts.into_iter().flatten().collect();
+        // Number the customers in order of first appearance.
+        let mut order: Vec<(u64, u32, u32)> = parts
+            .iter()
+            .enumerate()
+            .flat_map(|(p, part)| {
+                part.summary
+                    .customers
+                    .iter()
+                    .enumerate()
+                    .map(move |(i, c)| (part.firsts[c.customer as usize].0, p as u32, i as u32))
+            })
+            .collect();
+        order.sort_unstable_by_key(|o| o.0);
+        let mut ids = Vec::with_capacity(order.len());
+        let mut customers = Vec::with_capacity(order.len());
+        for (number, &(_, p, i)) in order.iter().enumerate() {
+            let part = &parts[p as usize];
+            let mut c = part.summary.customers[i as usize].clone();
+            let (_, key, code) = part.firsts[c.customer as usize];
+            ids.push(id_of(&key, code, &self.data).into_owned());
+            c.customer = number as u64;
+            customers.push(c);
+        }
+        Ok(Summarized {
+            summary: RfmSummary {
+                options: *options,
+                customers,
+                excluded_late_customers: parts
+                    .iter()
+                    .map(|p| p.summary.excluded_late_customers)
+                    .sum(),
+                ignored_transactions: parts.iter().map(|p| p.summary.ignored_transactions).sum(),
+            },
+            ids,
+        })
+    }
+
+    /// Every customer's purchases as `(id, [(day, amount)])` sorted by day and amount, in
+    /// order of first appearance (what [`Log::summarize`] summarizes; for tests).
+    #[cfg(test)]
+    fn histories(self) -> Vec<(String, Vec<(i64, f64)>)> {
+        let mut scratch = Scratch::default();
+        let mut all = Vec::new();
+        for part in &self.parts {
+            let pieces = std::mem::take(&mut *part.lock().unwrap());
+            let mut histories = Vec::new();
+            let firsts = scratch.group(&pieces, &self.data, |_, h| histories.push(h.to_vec()));
+            for (first, history) in firsts.into_iter().zip(histories) {
+                all.push((
+                    first.0,
+                    id_of(&first.1, first.2, &self.data).into_owned(),
+                    history,
+                ));
             }
         }
-    };
-    let named = |names: &[&str]| -> Option<usize> {
-        header?.iter().position(|f| {
-            names
-                .iter()
-                .any(|n| trim(f).eq_ignore_ascii_case(n.as_bytes()))
-        })
-    };
-    let date = match &columns.date {
-        Some(c) => resolve(c, "date")?,
-        None => named(&["date", "day", "ordered_at", "purchase_date", "transaction_date"])
-            .or_else(|| sample.iter().position(|f| DateFormat::detect(f).is_some()))
-            .ok_or_else(|| ClvError::Column {
-                file: file.into(),
-                reason: format!(
-                    "line {sample_line} has no field that reads as a date (YYYY-MM-DD, YYYYMMDD or DD.MM.YYYY); name the column with --date-col"
-                ),
-            })?,
-    };
-    let amount = match &columns.amount {
-        Some(c) => resolve(c, "amount")?,
-        None => named(&[
-            "amount",
-            "value",
-            "revenue",
-            "sales",
-            "total",
-            "dollar_value",
-        ])
-        .unwrap_or(n - 1),
-    };
-    let id = match &columns.id {
-        Some(c) => resolve(c, "customer id")?,
-        None => named(&["customer_id", "customer", "id", "client_id", "cust_id"])
-            .or_else(|| (0..n).find(|&i| i != date && i != amount))
-            .unwrap_or(0),
-    };
-    if n < 3 && (id == date || id == amount || date == amount) {
-        return Err(ClvError::Column {
-            file: file.into(),
-            reason: format!(
-                "line {sample_line} has {n} fields; a transaction log needs a customer id, a date and an amount"
-            ),
-        });
+        all.sort_by_key(|h| h.0);
+        all.into_iter().map(|(_, id, h)| (id, h)).collect()
     }
-    let format = match format {
-        DateFormat::Auto => DateFormat::detect(sample.get(date).copied().unwrap_or_default())
-            .ok_or_else(|| ClvError::Line {
-                file: file.into(),
-                line: sample_line,
-                field: "date".into(),
-                reason: format!(
-                    "'{}' is not a date in a known format (YYYY-MM-DD, YYYYMMDD, DD.MM.YYYY)",
-                    String::from_utf8_lossy(sample.get(date).copied().unwrap_or_default())
-                ),
-            })?,
-        f => f,
-    };
-    Ok(Layout {
-        delimiter,
-        id,
-        date,
-        amount,
-        format,
-    })
 }
 
-/// One chunk's transactions with chunk-local customer numbers, and its ids in order.
-struct Chunk<'a> {
-    rows: Vec<(u32, i64, f64)>,
-    ids: Vec<&'a [u8]>,
+/// A partition's summary (customers numbered within the partition) and per customer number
+/// its first appearance (reader << 32 | purchase number) and its key and length code.
+struct PartSummary {
+    summary: RfmSummary,
+    firsts: Vec<(u64, [u64; 2], u32)>,
 }
 
-fn parse_chunk<'a>(bytes: &'a [u8], file: &str, layout: &Layout) -> Result<Chunk<'a>, ClvError> {
-    let mut local = Numbering::default();
-    let mut rows = Vec::with_capacity(bytes.len() / 24);
+/// Buffers a worker reuses from partition to partition.
+#[derive(Default)]
+struct Scratch {
+    short: Map<([u64; 2], u32), u32>,
+    numbers: Vec<u32>,
+    counts: Vec<usize>,
+    starts: Vec<usize>,
+    lines: Vec<(i64, f64)>,
+}
+
+impl Scratch {
+    /// Numbers a partition's customers in order of first appearance and hands each one's
+    /// purchases, sorted by day and amount, to `each`. `pieces` are the readers' purchases of
+    /// the partition, in file order. Gives per customer number its first appearance and key.
+    fn group(
+        &mut self,
+        pieces: &[Vec<Purchase>],
+        data: &[u8],
+        mut each: impl FnMut(usize, &[(i64, f64)]),
+    ) -> Vec<(u64, [u64; 2], u32)> {
+        let mut long: Map<&[u8], u32> = Map::default();
+        self.short.clear();
+        self.numbers.clear();
+        self.counts.clear();
+        let mut firsts = Vec::new();
+        for (reader, purchases) in pieces.iter().enumerate() {
+            for p in purchases {
+                let next = firsts.len() as u32;
+                let code = p.tag & 31;
+                let k = if code == LONG {
+                    let (offset, len) = (p.key[0] as usize, p.key[1] as usize);
+                    *long.entry(&data[offset..offset + len]).or_insert(next)
+                } else {
+                    *self.short.entry((p.key, code)).or_insert(next)
+                };
+                if k == next {
+                    firsts.push(((reader as u64) << 32 | u64::from(p.tag >> 5), p.key, code));
+                    self.counts.push(0);
+                }
+                self.counts[k as usize] += 1;
+                self.numbers.push(k);
+            }
+        }
+        self.starts.clear();
+        self.starts.push(0);
+        let mut sum = 0;
+        for &c in &self.counts {
+            sum += c;
+            self.starts.push(sum);
+        }
+        self.lines.clear();
+        self.lines.resize(sum, (0, 0.0));
+        // The counts become each customer's next free place.
+        for (count, &start) in self.counts.iter_mut().zip(&self.starts) {
+            *count = start;
+        }
+        for (p, &k) in pieces.iter().flatten().zip(&self.numbers) {
+            let at = &mut self.counts[k as usize];
+            self.lines[*at] = (i64::from(p.day), p.amount);
+            *at += 1;
+        }
+        for (k, w) in self.starts.windows(2).enumerate() {
+            let history = &mut self.lines[w[0]..w[1]];
+            history.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+            each(k, history);
+        }
+        firsts
+    }
+}
+
+/// What one reader made of its piece of the file.
+struct Dealt {
+    /// The piece's purchases, dealt into [`PARTS`] partitions by customer, in file order.
+    parts: Vec<Vec<Purchase>>,
+    lines: u64,
+    last_day: Option<i64>,
+}
+
+/// Parses a piece of the data that starts `base` bytes into it; line numbers in errors count
+/// from the piece's first line.
+fn parse_piece(piece: &[u8], base: usize, file: &str, layout: &Layout) -> Result<Dealt, ClvError> {
+    let per_part = piece.len() / layout.line_length.max(8) / PARTS;
+    let mut parts: Vec<Vec<Purchase>> = (0..PARTS)
+        .map(|_| Vec::with_capacity(per_part + per_part / 8 + 16))
+        .collect();
+    let mut lines = 0;
+    let mut last_day = i64::MIN;
     let need = layout.id.max(layout.date).max(layout.amount) + 1;
-    let mut at: [&[u8]; 3] = [&[]; 3];
-    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
-        let line = trim(line);
+    let mut start = 0;
+    let mut line_no = 0u64;
+    let mut last_date: Option<(&[u8], i32)> = None;
+    while start < piece.len() {
+        let end = memchr::memchr(b'\n', &piece[start..]).map_or(piece.len(), |i| start + i);
+        let line = trim(&piece[start..end]);
+        start = end + 1;
+        line_no += 1;
         if line.is_empty() {
             continue;
         }
-        let line_no = i as u64 + 1;
         let err = |field: &str, reason: String| ClvError::Line {
             file: file.into(),
             line: line_no,
             field: field.into(),
             reason,
         };
-        let mut found = 0;
-        for (k, f) in split(line, layout.delimiter).enumerate() {
-            if k == layout.id {
-                at[0] = f;
+        let [id, date, amount] = match pick(line, layout, need) {
+            Ok(f) => f,
+            Err(found) => {
+                return Err(err(
+                    "(line)",
+                    format!("has {found} fields, column {need} is needed"),
+                ));
             }
-            if k == layout.date {
-                at[1] = f;
-            }
-            if k == layout.amount {
-                at[2] = f;
-            }
-            found = k + 1;
-            if found >= need {
-                break;
-            }
-        }
-        if found < need {
-            return Err(err(
-                "(line)",
-                format!("has {found} fields, column {need} is needed"),
-            ));
-        }
-        let id = unquote(at[0]);
+        };
+        let id = unquote(id);
         if id.is_empty() {
             return Err(err("customer id", "is empty".into()));
         }
-        let day = day_of(unquote(at[1]), layout.format).ok_or_else(|| {
+        let date_text = unquote(date);
+        // Logs are mostly in date order: a date is usually the one of the line before.
+        let day = match last_date {
+            Some((text, day)) if text == date_text => day,
+            _ => {
+                let day = day_of(date_text, layout.format)
+                    .and_then(|d| i32::try_from(d).ok())
+                    .ok_or_else(|| {
+                        err(
+                            "date",
+                            format!(
+                                "'{}' is not a date in the format of the file",
+                                String::from_utf8_lossy(date)
+                            ),
+                        )
+                    })?;
+                last_date = Some((date_text, day));
+                day
+            }
+        };
+        let amount_text = unquote(amount);
+        let amount = amount_of(amount_text).ok_or_else(|| {
             err(
-                "date",
+                "amount",
                 format!(
-                    "'{}' is not a date in the format of the file",
-                    String::from_utf8_lossy(at[1])
+                    "'{}' is not a number (use a dot for decimals)",
+                    String::from_utf8_lossy(amount_text)
                 ),
             )
         })?;
-        let amount_text = unquote(at[2]);
-        let amount = std::str::from_utf8(amount_text)
-            .ok()
-            .and_then(|s| s.parse::<f64>().ok())
-            .filter(|a| a.is_finite())
-            .ok_or_else(|| {
-                err(
-                    "amount",
-                    format!(
-                        "'{}' is not a number (use a dot for decimals)",
-                        String::from_utf8_lossy(amount_text)
-                    ),
-                )
-            })?;
-        let customer = local.number(id);
-        rows.push((customer, day, amount));
+        if lines >= u64::from(READER_LIMIT) {
+            return Err(err(
+                "(line)",
+                format!("is more than {READER_LIMIT} purchases into a piece of the file"),
+            ));
+        }
+        let offset = base + (id.as_ptr() as usize - piece.as_ptr() as usize);
+        let (key, code, part) = key_of(id, offset);
+        parts[part].push(Purchase {
+            key,
+            amount,
+            day,
+            tag: (lines as u32) << 5 | code,
+        });
+        lines += 1;
+        last_day = last_day.max(i64::from(day));
     }
-    Ok(Chunk {
-        rows,
-        ids: local.ids,
+    Ok(Dealt {
+        parts,
+        lines,
+        last_day: (lines > 0).then_some(last_day),
     })
 }
 
@@ -446,74 +566,23 @@ fn split_at_lines(bytes: &[u8], parts: usize) -> Vec<(&[u8], u64)> {
     out
 }
 
-fn fields(line: &[u8], delimiter: Delimiter) -> Vec<&[u8]> {
-    split(trim(line), delimiter).collect()
-}
-
-fn split(line: &[u8], delimiter: Delimiter) -> Box<dyn Iterator<Item = &[u8]> + '_> {
-    match delimiter {
-        Delimiter::Whitespace => Box::new(
-            line.split(|b| b.is_ascii_whitespace())
-                .filter(|f| !f.is_empty()),
-        ),
-        Delimiter::Byte(d) => Box::new(line.split(move |&b| b == d).map(trim)),
-    }
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    s.trim_ascii()
-}
-
-fn unquote(s: &[u8]) -> &[u8] {
-    let s = trim(s);
-    s.strip_prefix(b"\"")
-        .and_then(|s| s.strip_suffix(b"\""))
-        .map_or(s, trim)
-}
-
-/// The day number of a date written in `format` (a time after an ISO date is ignored).
-pub(super) fn day_of(s: &[u8], format: DateFormat) -> Option<i64> {
-    let num = |b: &[u8]| -> Option<u32> {
-        if b.is_empty() || !b.iter().all(u8::is_ascii_digit) {
-            return None;
-        }
-        Some(b.iter().fold(0u32, |n, d| n * 10 + u32::from(d - b'0')))
-    };
-    let (y, m, d) = match format {
-        DateFormat::Iso => {
-            if s.len() < 10 || s[4] != b'-' || s[7] != b'-' {
-                return None;
-            }
-            if s.len() > 10 && !matches!(s[10], b'T' | b' ') {
-                return None;
-            }
-            (num(&s[..4])?, num(&s[5..7])?, num(&s[8..10])?)
-        }
-        DateFormat::Compact => {
-            if s.len() != 8 {
-                return None;
-            }
-            (num(&s[..4])?, num(&s[4..6])?, num(&s[6..])?)
-        }
-        DateFormat::Dotted => {
-            let mut parts = s.split(|&b| b == b'.');
-            let (d, m, y) = (parts.next()?, parts.next()?, parts.next()?);
-            if parts.next().is_some() || y.len() != 4 || d.len() > 2 || m.len() > 2 {
-                return None;
-            }
-            (num(y)?, num(m)?, num(d)?)
-        }
-        DateFormat::Auto => return DateFormat::detect(s).and_then(|f| day_of(s, f)),
-    };
-    rapport_analytics::day_number(y as i32, m, d).ok()
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::fields::Column;
     use super::*;
 
     fn parse(text: &str, columns: &Columns) -> Result<Log, ClvError> {
-        parse_log(text.as_bytes(), "log.txt", columns, DateFormat::Auto)
+        parse_log(
+            text.as_bytes().to_vec(),
+            "log.txt",
+            columns,
+            DateFormat::Auto,
+        )
+    }
+
+    /// The customers' ids and purchases, in order of first appearance.
+    fn histories(text: &str, columns: &Columns) -> Vec<(String, Vec<(i64, f64)>)> {
+        parse(text, columns).unwrap().histories()
     }
 
     #[test]
@@ -525,31 +594,136 @@ mod tests {
         .unwrap();
         assert!(!log.header);
         assert_eq!(log.date_format, DateFormat::Compact);
-        assert_eq!(log.ids, vec!["00004", "00021"]);
-        assert_eq!(log.transactions.len(), 3);
-        assert_eq!(log.transactions[1].customer, 0);
-        assert_eq!(log.transactions[2].amount, 63.34);
+        assert_eq!(log.lines, 3);
+        let jan_1 = rapport_analytics::day_number(1997, 1, 1).unwrap();
+        assert_eq!(log.last_day, Some(jan_1 + 17));
         assert_eq!(
-            log.transactions[0].day,
-            rapport_analytics::day_number(1997, 1, 1).unwrap()
+            log.histories(),
+            [
+                ("00004".into(), vec![(jan_1, 29.33), (jan_1 + 17, 29.73)]),
+                ("00021".into(), vec![(jan_1, 63.34)])
+            ]
         );
     }
 
     #[test]
     fn ids_short_and_long_are_numbered_once_each() {
-        let ids: [&[u8]; 7] = [
-            b"C1",
-            b"C1\0",
-            b"0123456789abcdef",
-            b"0123456789abcdefX",
-            b"0123456789abcdefY",
-            b"C1",
-            b"0123456789abcdefX",
+        let ids = [
+            "C1",
+            "C1 ",
+            "0123456789abcdef",
+            "0123456789abcdefX",
+            "0123456789abcdefY",
+            "C1",
+            "0123456789abcdefX",
+            "\"a long id, with a comma\"",
+            "\"a long id, with a comma\"",
         ];
-        let mut n = Numbering::default();
-        let numbers: Vec<u32> = ids.iter().map(|id| n.number(id)).collect();
-        assert_eq!(numbers, [0, 1, 2, 3, 4, 0, 3]);
-        assert_eq!(n.ids, ids[..5].to_vec());
+        let text: String = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| format!("{id};2024-01-{:02};{i}\n", i + 1))
+            .collect();
+        let customers = histories(&text, &Columns::default());
+        // Quotes and surrounding blanks are not part of an id.
+        let ids: Vec<&str> = customers.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "C1",
+                "0123456789abcdef",
+                "0123456789abcdefX",
+                "0123456789abcdefY",
+                "a long id, with a comma"
+            ]
+        );
+        let amounts = |c: usize| customers[c].1.iter().map(|l| l.1).collect::<Vec<_>>();
+        assert_eq!(amounts(0), [0.0, 1.0, 5.0]);
+        assert_eq!(amounts(2), [3.0, 6.0]);
+        assert_eq!(amounts(4), [7.0, 8.0]);
+    }
+
+    #[test]
+    fn the_summary_is_the_one_of_the_whole_log_summarized_at_once() {
+        // Customers with short and long ids, purchases in no order, same-day purchases,
+        // purchases after the calibration and the holdout end.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut text = String::from("id,date,amount\n");
+        let mut transactions = Vec::new();
+        let mut numbers: Vec<String> = Vec::new();
+        for _ in 0..20_000 {
+            let c = next() % 3_000;
+            let id = if c % 7 == 0 {
+                format!("customer-with-a-long-id-{c}")
+            } else {
+                format!("C{c}")
+            };
+            let day = rapport_analytics::day_number(2024, 1, 1).unwrap() + (next() % 400) as i64;
+            let cents = (next() % 20_000) as i64 - 2_000;
+            let amount = cents as f64 / 100.0;
+            text.push_str(&format!("{id},{},{amount}\n", super::super::iso(day)));
+            let number = numbers.iter().position(|n| *n == id).unwrap_or_else(|| {
+                numbers.push(id.clone());
+                numbers.len() - 1
+            });
+            transactions.push(rapport_analytics::Transaction {
+                customer: number as u64,
+                day,
+                amount,
+            });
+        }
+        let start = rapport_analytics::day_number(2024, 1, 1).unwrap();
+        let options = RfmOptions {
+            calibration_end: start + 300,
+            holdout_end: Some(start + 360),
+            unit: rapport_analytics::TimeUnit::Week,
+        };
+        let expected = rapport_analytics::summarize(&transactions, &options).unwrap();
+        let got = parse(&text, &Columns::default())
+            .unwrap()
+            .summarize(&options)
+            .unwrap();
+        assert_eq!(
+            got.summary.ignored_transactions,
+            expected.ignored_transactions
+        );
+        assert_eq!(
+            got.summary.excluded_late_customers,
+            expected.excluded_late_customers
+        );
+        assert!(expected.ignored_transactions > 0 && expected.excluded_late_customers > 0);
+        // Numbered in order of first appearance among the customers summarized.
+        let mut wanted = expected.customers.clone();
+        wanted.sort_by_key(|c| c.customer);
+        assert_eq!(got.summary.customers.len(), wanted.len());
+        for (number, (g, w)) in got.summary.customers.iter().zip(&wanted).enumerate() {
+            assert_eq!(g.customer, number as u64);
+            assert_eq!(got.ids[number], numbers[w.customer as usize]);
+            let renumbered = rapport_analytics::CustomerRfm {
+                customer: g.customer,
+                ..w.clone()
+            };
+            assert_eq!(*g, renumbered);
+        }
+    }
+
+    #[test]
+    fn same_day_purchases_are_sorted_by_amount() {
+        let customers = histories(
+            "c,2024-01-02,5\nc,2024-01-01,9\nc,2024-01-02,-1\nc,2024-01-02,3\n",
+            &Columns::default(),
+        );
+        let day = rapport_analytics::day_number(2024, 1, 1).unwrap();
+        assert_eq!(
+            customers[0].1,
+            [(day, 9.0), (day + 1, -1.0), (day + 1, 3.0), (day + 1, 5.0)]
+        );
     }
 
     #[test]
@@ -558,28 +732,30 @@ mod tests {
         let log = parse(text, &Columns::default()).unwrap();
         assert!(log.header);
         assert_eq!(log.date_format, DateFormat::Dotted);
-        assert_eq!(log.ids, vec!["A", "B"]);
-        assert_eq!(log.transactions[0].amount, 10.5);
+        let customers = log.histories();
+        assert_eq!(
+            (customers[0].0.as_str(), customers[1].0.as_str()),
+            ("A", "B")
+        );
+        assert_eq!(customers[0].1[0].1, 10.5);
         let by_position = Columns {
             id: Some(Column::parse("3")),
             date: Some(Column::parse("when")),
             amount: Some(Column::parse("1")),
         };
-        let log = parse(text, &by_position).unwrap();
-        assert_eq!(log.transactions[1].amount, 3.0);
+        assert_eq!(histories(text, &by_position)[1].1[0].1, 3.0);
     }
 
     #[test]
     fn iso_dates_with_times_and_quoted_fields_are_read() {
         let text = "customer_id,date,amount\n\"c1\",2024-03-01T10:00:00Z,\"5.00\"\nc2,2024-03-02 09:00,7\n";
-        let log = parse(text, &Columns::default()).unwrap();
-        assert_eq!(log.ids, vec!["c1", "c2"]);
-        assert_eq!(log.transactions[0].amount, 5.0);
+        let customers = histories(text, &Columns::default());
         assert_eq!(
-            log.transactions[1].day - log.transactions[0].day,
-            1,
-            "a day apart"
+            (customers[0].0.as_str(), customers[1].0.as_str()),
+            ("c1", "c2")
         );
+        assert_eq!(customers[0].1[0].1, 5.0);
+        assert_eq!(customers[1].1[0].0 - customers[0].1[0].0, 1, "a day apart");
     }
 
     #[test]
@@ -626,10 +802,12 @@ mod tests {
         let e = parse(&text, &Columns::default()).unwrap_err().to_string();
         assert!(e.contains("line 5002, amount"), "{e}");
         let ok = parse(&text[..text.len() - 19], &Columns::default()).unwrap();
-        assert_eq!(ok.transactions.len(), 5_000);
-        assert_eq!(ok.ids.len(), 70);
+        assert_eq!(ok.lines, 5_000);
+        let customers = ok.histories();
+        assert_eq!(customers.iter().map(|c| c.1.len()).sum::<usize>(), 5_000);
+        assert_eq!(customers.len(), 70);
         // Customers are numbered in order of first appearance whatever the threads.
-        assert_eq!(ok.ids[0], "c0");
-        assert_eq!(ok.ids[69], "c69");
+        assert_eq!(customers[0].0, "c0");
+        assert_eq!(customers[69].0, "c69");
     }
 }

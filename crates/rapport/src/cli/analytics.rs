@@ -64,6 +64,9 @@ pub struct ClvArgs {
     /// p_alive, expected_purchases, clv.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Print the seconds each stage took on standard error.
+    #[arg(long)]
+    timings: bool,
 }
 
 pub fn clv(args: ClvArgs) -> anyhow::Result<ExitCode> {
@@ -105,6 +108,7 @@ pub fn clv(args: ClvArgs) -> anyhow::Result<ExitCode> {
         eprintln!("error: the fit did not converge; nothing written");
         return Ok(ExitCode::FAILURE);
     }
+    let started = std::time::Instant::now();
     if let Some(out) = &args.out {
         clv::write_customers(out, &report.customers)?;
         eprintln!(
@@ -112,6 +116,15 @@ pub fn clv(args: ClvArgs) -> anyhow::Result<ExitCode> {
             report.customers.len(),
             out.display()
         );
+    }
+    if args.timings {
+        let mut stages = report.timings.clone();
+        if args.out.is_some() {
+            stages.push(("write the customers", started.elapsed().as_secs_f64()));
+        }
+        for (stage, seconds) in stages {
+            eprintln!("timing: {seconds:8.3} s  {stage}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
