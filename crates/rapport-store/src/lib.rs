@@ -72,6 +72,11 @@ pub enum StoreError {
     Engine(String),
     #[error("constraint violated: {0}")]
     Constraint(String),
+    /// PostgreSQL gave up on the transaction because a concurrent one changed or locked the
+    /// same rows (a deadlock, a serialization failure, a lock it could not get): nothing of it
+    /// was written, and the same call again is expected to go through.
+    #[error("{0}: the database gave way to a concurrent change of the same records; try again")]
+    Busy(String),
     #[error(
         "migration {version} ({name}) was changed after it was applied; migrations are append-only"
     )]
@@ -99,6 +104,14 @@ impl<T> Context<T> for std::result::Result<T, sqlx::Error> {
                 )
             {
                 return StoreError::Constraint(format!("{}: {}", context(), db.message()));
+            }
+            if let sqlx::Error::Database(db) = &source
+                && db.code().is_some_and(|c| {
+                    // serialization_failure, deadlock_detected, lock_not_available
+                    matches!(c.as_ref(), "40001" | "40P01" | "55P03")
+                })
+            {
+                return StoreError::Busy(context());
             }
             StoreError::Db {
                 context: context(),

@@ -78,3 +78,60 @@ async fn a_locked_read_waits_for_the_writer_before_it_and_keeps_its_change() {
         }
     }
 }
+
+/// Two writers that lock the same two rows in opposite orders deadlock on PostgreSQL: the one
+/// it gives up on gets `StoreError::Busy` (which the API answers with 503 and Retry-After),
+/// not an internal error, and the other one goes through. (On SQLite writers take turns, so
+/// they cannot deadlock.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadlock_is_told_as_busy_and_the_other_writer_goes_through() {
+    for (_db, store, org) in stores().await {
+        if store.backend() != Backend::Postgres {
+            continue;
+        }
+        let (a, b) = (Uuid::now_v7(), Uuid::now_v7());
+        let mut tx = store.begin(org).await.unwrap();
+        tx.insert_rows(
+            &PARTIES,
+            &[party_row(a, "D-A", "A"), party_row(b, "D-B", "B")],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+
+        let lock = |first: Uuid, then: Uuid, barrier: std::sync::Arc<tokio::sync::Barrier>| {
+            let store = store.clone();
+            async move {
+                let mut tx = store.begin(org).await?;
+                tx.fetch_for_update(&PARTIES, "id", &[Value::Uuid(first)])
+                    .await?;
+                barrier.wait().await;
+                tx.fetch_for_update(&PARTIES, "id", &[Value::Uuid(then)])
+                    .await?;
+                tx.commit().await
+            }
+        };
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(2));
+        let (one, two) = tokio::join!(
+            tokio::spawn(lock(a, b, barrier.clone())),
+            tokio::spawn(lock(b, a, barrier))
+        );
+        let results = [one.unwrap(), two.unwrap()];
+        let busy = results
+            .iter()
+            .filter(|r| matches!(r, Err(rapport_store::StoreError::Busy(_))))
+            .count();
+        assert_eq!(busy, 1, "{results:?}");
+        assert_eq!(
+            results.iter().filter(|r| r.is_ok()).count(),
+            1,
+            "{results:?}"
+        );
+        let message = results
+            .iter()
+            .find_map(|r| r.as_ref().err())
+            .unwrap()
+            .to_string();
+        assert!(message.contains("try again"), "{message}");
+    }
+}

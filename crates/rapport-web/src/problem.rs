@@ -114,6 +114,10 @@ impl IntoResponse for Problem {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         resp
     }
 }
@@ -136,6 +140,7 @@ impl From<StoreError> for Problem {
         match e {
             StoreError::Invalid(m) => Problem::new(StatusCode::UNPROCESSABLE_ENTITY, m),
             StoreError::Constraint(m) => Problem::new(StatusCode::CONFLICT, m),
+            StoreError::Busy(_) => Problem::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
             other => {
                 tracing::error!(error = %other, "store error");
                 Problem::internal()
@@ -167,5 +172,31 @@ pub fn record_problem(e: RecordError, bulk: bool) -> Problem {
 impl From<RecordError> for Problem {
     fn from(e: RecordError) -> Problem {
         record_problem(e, false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_errors_become_the_status_a_client_can_act_on() {
+        let busy: Problem = StoreError::Busy("writing parties".into()).into();
+        assert_eq!(busy.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(busy.detail.contains("try again"), "{}", busy.detail);
+        let response = busy.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        let conflict: Problem = StoreError::Constraint("unique external_id".into()).into();
+        assert_eq!(conflict.status, StatusCode::CONFLICT);
+        let internal: Problem = StoreError::Engine("disk I/O error".into()).into();
+        assert_eq!(internal.status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            !internal.detail.contains("disk"),
+            "internals stay in the log"
+        );
     }
 }
