@@ -164,6 +164,15 @@ fn span(from: i64, to: i64) -> f64 {
 /// Builds the RFM summary of `transactions` (in any order). An empty log gives an empty
 /// summary; a non-finite amount or a holdout end before the calibration end is an error.
 pub fn summarize(transactions: &[Transaction], options: &RfmOptions) -> Result<RfmSummary> {
+    summarize_owned(transactions.to_vec(), options)
+}
+
+/// [`summarize`] of a log the caller hands over: filtered and sorted in place, so a log of
+/// millions of transactions is not held twice.
+pub fn summarize_owned(
+    mut log: Vec<Transaction>,
+    options: &RfmOptions,
+) -> Result<RfmSummary> {
     if let Some(end) = options.holdout_end
         && end < options.calibration_end
     {
@@ -172,28 +181,30 @@ pub fn summarize(transactions: &[Transaction], options: &RfmOptions) -> Result<R
             options.calibration_end
         )));
     }
-    if let Some(t) = transactions.iter().find(|t| !t.amount.is_finite()) {
+    if let Some(t) = log.iter().find(|t| !t.amount.is_finite()) {
         return Err(AnalyticsError::InvalidInput(format!(
             "amount {} of customer {} on day {} is not a finite number",
             t.amount, t.customer, t.day
         )));
     }
     let window_end = options.holdout_end.unwrap_or(options.calibration_end);
-    let mut log: Vec<(u64, i64, f64)> = transactions
-        .iter()
-        .filter(|t| t.day <= window_end)
-        .map(|t| (t.customer, t.day, t.amount))
-        .collect();
-    let ignored_transactions = transactions.len() - log.len();
+    let given = log.len();
+    log.retain(|t| t.day <= window_end);
+    let ignored_transactions = given - log.len();
     // Sorting on the amount too makes same-day sums independent of the input order.
-    log.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+    log.sort_unstable_by(|a, b| {
+        a.customer
+            .cmp(&b.customer)
+            .then(a.day.cmp(&b.day))
+            .then(a.amount.total_cmp(&b.amount))
+    });
 
     let mut customers = Vec::new();
     let mut excluded_late_customers = 0;
     let mut start = 0;
     while start < log.len() {
-        let id = log[start].0;
-        let end = start + log[start..].iter().take_while(|t| t.0 == id).count();
+        let id = log[start].customer;
+        let end = start + log[start..].iter().take_while(|t| t.customer == id).count();
         match summarize_customer(id, &log[start..end], options)? {
             Some(c) => customers.push(c),
             None => excluded_late_customers += 1,
@@ -211,10 +222,10 @@ pub fn summarize(transactions: &[Transaction], options: &RfmOptions) -> Result<R
 /// One customer's lines, sorted by day; `None` when the first purchase is after calibration.
 fn summarize_customer(
     customer: u64,
-    lines: &[(u64, i64, f64)],
+    lines: &[Transaction],
     options: &RfmOptions,
 ) -> Result<Option<CustomerRfm>> {
-    let first_day = lines[0].1;
+    let first_day = lines[0].day;
     if first_day > options.calibration_end {
         return Ok(None);
     }
@@ -229,10 +240,10 @@ fn summarize_customer(
     };
     let mut i = 0;
     while i < lines.len() {
-        let day = lines[i].1;
+        let day = lines[i].day;
         let mut amount = 0.0;
-        while i < lines.len() && lines[i].1 == day {
-            amount += lines[i].2;
+        while i < lines.len() && lines[i].day == day {
+            amount += lines[i].amount;
             i += 1;
         }
         if day <= options.calibration_end {

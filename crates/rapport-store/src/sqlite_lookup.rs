@@ -78,6 +78,20 @@ impl LookupPool {
         Ok(Lent {
             conn: Some(conn),
             pool: Arc::clone(self),
+            reuse: true,
+        })
+    }
+
+    /// A connection of its own for a scan of whole tables, inside a fresh read transaction:
+    /// it reads through a small page cache instead of the memory map (a scan touches every
+    /// page once, and mapped pages count as the process's own memory), and is closed after.
+    pub(crate) fn lend_for_scan(self: &Arc<Self>) -> Result<Lent> {
+        let conn = RawConn::open_for_scan(&self.path)?;
+        conn.exec("BEGIN")?;
+        Ok(Lent {
+            conn: Some(conn),
+            pool: Arc::clone(self),
+            reuse: false,
         })
     }
 
@@ -102,6 +116,7 @@ impl LookupPool {
         Ok(Lent {
             conn: Some(conn),
             pool: Arc::clone(self),
+            reuse: true,
         })
     }
 }
@@ -111,6 +126,8 @@ impl LookupPool {
 pub(crate) struct Lent {
     conn: Option<RawConn>,
     pool: Arc<LookupPool>,
+    /// Whether the connection goes back to the pool after (a scan's is closed).
+    reuse: bool,
 }
 
 impl Lent {
@@ -203,6 +220,9 @@ impl Lent {
     }
 
     fn keep(&self, conn: RawConn) {
+        if !self.reuse {
+            return;
+        }
         let most = if self.pool.writable {
             KEEP_IDLE_WRITES
         } else {

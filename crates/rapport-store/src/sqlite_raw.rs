@@ -26,6 +26,8 @@ const LOOKUP_CACHE_KIB: i64 = 8_192;
 /// Page cache of a write connection (KiB), as the pool's: the pages a write changes live here
 /// until the commit.
 const WRITE_CACHE_KIB: i64 = 65_536;
+/// Page cache of a scan connection (KiB): scans read each page once, through the OS's cache.
+const SCAN_CACHE_KIB: i64 = 16_384;
 /// How much of the file to map into memory: all of it, up to 1 TiB (the build raises SQLite's
 /// compiled-in cap of 2 GB to that in `.cargo/config.toml`; without it SQLite maps 2 GB).
 const MMAP_BYTES: i64 = 1 << 40;
@@ -70,6 +72,16 @@ impl RawConn {
                 "PRAGMA query_only = ON; PRAGMA cache_size = -{LOOKUP_CACHE_KIB}; PRAGMA mmap_size = {MMAP_BYTES}"
             )
         })?;
+        Ok(conn)
+    }
+
+    /// Opens a read-only connection for scans of whole tables: no memory map, a page cache of
+    /// `SCAN_CACHE_KIB` (the operating system's file cache holds the rest).
+    pub(crate) fn open_for_scan(path: &CStr) -> Result<RawConn> {
+        let conn = RawConn::open(path, false)?;
+        conn.exec(&format!(
+            "PRAGMA mmap_size = 0; PRAGMA cache_size = -{SCAN_CACHE_KIB}"
+        ))?;
         Ok(conn)
     }
 

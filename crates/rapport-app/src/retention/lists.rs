@@ -64,28 +64,17 @@ pub const FALLING_RATIO: f64 = 0.5;
 
 /// Whether a run's components give a falling or stopped purchase rate, and which.
 fn purchase_falling(components: &Json) -> Option<Json> {
-    let list = components.get("components")?.as_array()?;
-    list.iter()
-        .flat_map(|c| {
-            c.get("reasons")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-        })
-        .find_map(|r| match r.get("code").and_then(Json::as_str) {
-            // Buying at under half the earlier rate (a dip to 0.8 is noise for most buyers).
-            Some("purchase_trend_down") => {
-                let ratio = r["params"]
-                    .get("ratio")
-                    .and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()))?;
-                (ratio < FALLING_RATIO)
-                    .then(|| reason("purchase_rate_falling", json!({"ratio": ratio})))
-            }
-            Some("purchase_trend_stopped") => {
-                Some(reason("purchase_rate_falling", json!({"ratio": 0})))
-            }
-            _ => None,
-        })
+    crate::score::json::find_component_reason(components, |code, param| match code {
+        // Buying at under half the earlier rate (a dip to 0.8 is noise for most buyers).
+        "purchase_trend_down" => {
+            let ratio = param("ratio")
+                .and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()))?;
+            (ratio < FALLING_RATIO)
+                .then(|| reason("purchase_rate_falling", json!({"ratio": ratio})))
+        }
+        "purchase_trend_stopped" => Some(reason("purchase_rate_falling", json!({"ratio": 0}))),
+        _ => None,
+    })
 }
 
 /// One customer's churn from their ended contracts (none if a contract still runs).
@@ -444,6 +433,14 @@ mod tests {
         assert!(purchase_falling(&stopped).is_some());
         let steady = json!({"components": [{"reasons": [{"code": "purchase_trend_steady"}]}]});
         assert!(purchase_falling(&steady).is_none());
+        // As stored since scores keep compact explanations.
+        let compact = json!([false, [], [["vitality", 0.3, 0.3, 55.0, 16.5, [],
+            [["p_alive_medium", 0.6], ["purchase_trend_down", 0.4]]]]]);
+        assert_eq!(purchase_falling(&compact).unwrap()["params"]["ratio"], 0.4);
+        let compact = json!([false, [], [["vitality", 0.3, 0.3, 0.0, 0.0, [], [["purchase_trend_stopped"]]]]]);
+        assert!(purchase_falling(&compact).is_some());
+        let compact = json!([false, [], [["vitality", 0.3, 0.3, 55.0, 16.5, [], [["purchase_trend_down", 0.7]]]]]);
+        assert!(purchase_falling(&compact).is_none());
     }
 
     #[test]
