@@ -160,14 +160,25 @@ impl Lent {
         self.conn()?.run(sql, org, binds, what)
     }
 
-    /// Inserts `rows` into `table` for `org`, all or none: 128 rows per statement, the
-    /// statements prepared once per connection.
-    pub(crate) fn insert(&mut self, org: Uuid, table: &Table, rows: &[Row]) -> Result<()> {
+    /// Inserts `rows` into `table` for `org`, all or none when `atomic`: 128 rows per
+    /// statement, the statements prepared once per connection.
+    pub(crate) fn insert(
+        &mut self,
+        org: Uuid,
+        table: &Table,
+        rows: &[Row],
+        atomic: bool,
+    ) -> Result<()> {
         let what = || format!("inserting into {}", table.name);
         let conn = self.conn()?;
-        let several = rows.len() > ROWS_PER_INSERT;
+        let several = atomic && rows.len() > ROWS_PER_INSERT;
         if several {
             conn.exec("SAVEPOINT rapport_insert")?;
+        }
+        if !atomic {
+            // Checked at the commit instead of per statement (which would keep a statement
+            // journal for every multi-row insert); this transaction fails whole either way.
+            conn.exec("PRAGMA defer_foreign_keys = ON")?;
         }
         let mut result = Ok(());
         for chunk in rows.chunks(ROWS_PER_INSERT) {
@@ -184,7 +195,7 @@ impl Lent {
                 );
             }
             result = conn
-                .run(&insert_sql(table, chunk.len()), org, &binds, &what)
+                .run(&insert_sql(table, chunk.len(), atomic), org, &binds, &what)
                 .map(|_| ());
             if result.is_err() {
                 break;

@@ -102,7 +102,8 @@ fn entry_row(e: &WinbackEntry, now: DateTime<Utc>) -> Row {
 }
 
 impl Tx {
-    /// Replaces the whole of `list` with `entries`.
+    /// Replaces the whole of `list` with `entries`. Not all-or-nothing on its own: the caller
+    /// rolls its transaction back on an error.
     pub async fn replace_winback_list(
         &mut self,
         list: &str,
@@ -113,7 +114,7 @@ impl Tx {
             .await?;
         for chunk in entries.chunks(2_000) {
             let rows: Vec<Row> = chunk.iter().map(|e| entry_row(e, now)).collect();
-            self.insert_rows(&WINBACK_ENTRIES, &rows).await?;
+            self.append_rows(&WINBACK_ENTRIES, &rows).await?;
         }
         Ok(())
     }

@@ -254,6 +254,11 @@ pub async fn refresh(
             since: None,
         })
         .collect();
+    // In key order, the lists' B-trees (and the customers' key their rows check) are written
+    // front to back instead of at random.
+    let mut at_risk = at_risk;
+    at_risk.sort_unstable_by_key(|e| e.party);
+    churned.sort_unstable_by_key(|e| e.party);
     tx.replace_winback_list(AT_RISK, &at_risk, now).await?;
     tx.replace_winback_list(CHURNED, &churned, now).await?;
     tx.put_setting(REFRESHED, &json!({"at": now.to_rfc3339()}), now)

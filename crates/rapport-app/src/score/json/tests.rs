@@ -119,7 +119,7 @@ fn compact_explanations_are_a_fraction_of_the_full_ones() {
     let h = health(&inputs, &HealthWeights::default()).unwrap();
     let compact = components(&h).to_string().len();
     let full = full_components(&h).to_string().len();
-    assert!(compact * 3 < full, "{compact} bytes against {full}");
+    assert!(compact * 2 < full, "{compact} bytes against {full}");
 }
 
 #[test]
