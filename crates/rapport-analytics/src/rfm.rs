@@ -169,10 +169,7 @@ pub fn summarize(transactions: &[Transaction], options: &RfmOptions) -> Result<R
 
 /// [`summarize`] of a log the caller hands over: filtered and sorted in place, so a log of
 /// millions of transactions is not held twice.
-pub fn summarize_owned(
-    mut log: Vec<Transaction>,
-    options: &RfmOptions,
-) -> Result<RfmSummary> {
+pub fn summarize_owned(mut log: Vec<Transaction>, options: &RfmOptions) -> Result<RfmSummary> {
     if let Some(end) = options.holdout_end
         && end < options.calibration_end
     {

@@ -34,14 +34,18 @@ async fn totals(env: &Env) -> BTreeMap<String, i64> {
             let key = o[ext].as_str().unwrap().to_string();
             let stored = o[total].as_int().unwrap();
             let summed = sums.get(&o[id].as_uuid().unwrap()).copied().unwrap_or(0);
-            assert_eq!(stored, summed, "order {key}: stored total against its lines");
+            assert_eq!(
+                stored, summed,
+                "order {key}: stored total against its lines"
+            );
             (key, stored)
         })
         .collect()
 }
 
 fn total_of(t: &BTreeMap<String, i64>, key: &str) -> i64 {
-    *t.get(key).unwrap_or_else(|| panic!("no order {key} in {t:?}"))
+    *t.get(key)
+        .unwrap_or_else(|| panic!("no order {key} in {t:?}"))
 }
 
 const LINES: &str = "\
@@ -129,7 +133,8 @@ async fn an_order_whose_lines_span_batches_and_a_refused_line_keep_the_right_tot
 #[tokio::test]
 async fn a_transaction_log_gives_each_order_its_one_amount() {
     for env in envs().await {
-        let log = "customer_id,date,amount\nC1,2025-01-01,12.34\nC1,2025-01-01,1.00\nC2,2025-02-01,5\n";
+        let log =
+            "customer_id,date,amount\nC1,2025-01-01,12.34\nC1,2025-01-01,1.00\nC2,2025-02-01,5\n";
         let r = env.import(ImportKind::Orders, log).await;
         assert!(r.committed, "{:?}", r.errors);
         let t = totals(&env).await;
@@ -196,9 +201,15 @@ async fn orders_written_changed_and_deleted_through_the_api_keep_their_total() {
 
         // Lines replaced.
         let one: &[&[(&str, &str)]] = &[&[("amount", "12.00")]];
-        orders::update(&env.store, env.org, "A1", order("A1", &[], Some(one)), &system())
-            .await
-            .unwrap();
+        orders::update(
+            &env.store,
+            env.org,
+            "A1",
+            order("A1", &[], Some(one)),
+            &system(),
+        )
+        .await
+        .unwrap();
         assert_eq!(total_of(&totals(&env).await, "A1"), 1200);
 
         // A bulk upsert changing a stored order's lines and making a new one.

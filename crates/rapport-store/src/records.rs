@@ -301,8 +301,10 @@ impl Tx {
                  WHERE org_id = $1 AND id IN ({})",
                 placeholders(2, chunk.len())
             );
-            let binds: Vec<(Value, ColType)> =
-                chunk.iter().map(|o| (Value::Uuid(*o), ColType::Uuid)).collect();
+            let binds: Vec<(Value, ColType)> = chunk
+                .iter()
+                .map(|o| (Value::Uuid(*o), ColType::Uuid))
+                .collect();
             self.execute(sql, &binds, || "summing orders' lines".into())
                 .await?;
         }

@@ -255,9 +255,15 @@ impl Tx {
         &mut self,
         mut f: impl FnMut(Uuid, [Option<&str>; 3]),
     ) -> Result<()> {
+        // On SQLite in table order (through an index of `org_id` every party would be a seek).
+        let table = match self.backend() {
+            crate::Backend::Sqlite => "parties NOT INDEXED",
+            crate::Backend::Postgres => "parties",
+        };
         self.select_each(
-            "SELECT id, acquisition_channel, industry, country FROM parties WHERE org_id = $1"
-                .into(),
+            format!(
+                "SELECT id, acquisition_channel, industry, country FROM {table} WHERE org_id = $1"
+            ),
             &[],
             &[ColType::Uuid, ColType::Text, ColType::Text, ColType::Text],
             || "reading the parties' acquisition channel, industry and country".into(),

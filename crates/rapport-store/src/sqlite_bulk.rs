@@ -86,8 +86,9 @@ unsafe fn insert_all(
     // One statement for every full chunk, one more for the rest.
     let full = rows.len() / ROWS_PER_STATEMENT * ROWS_PER_STATEMENT;
     if full > 0 {
-        let stmt =
-            unsafe { Statement::prepare(db, &insert_sql(table, ROWS_PER_STATEMENT, atomic), table)? };
+        let stmt = unsafe {
+            Statement::prepare(db, &insert_sql(table, ROWS_PER_STATEMENT, atomic), table)?
+        };
         for chunk in rows[..full].chunks_exact(ROWS_PER_STATEMENT) {
             unsafe { stmt.run(db, org, table, chunk)? };
         }

@@ -180,11 +180,7 @@ pub(crate) fn find_component_reason<'v, T>(
         other => (other.get("components")?.as_array()?, false),
     };
     for c in list {
-        let reasons = if compact {
-            c.get(6)
-        } else {
-            c.get("reasons")
-        };
+        let reasons = if compact { c.get(6) } else { c.get("reasons") };
         for r in reasons.and_then(Value::as_array).into_iter().flatten() {
             let found = match r {
                 Value::Array(parts) => {
@@ -197,7 +193,10 @@ pub(crate) fn find_component_reason<'v, T>(
                     f(code, param)
                 }
                 other => {
-                    let code = other.get("code").and_then(Value::as_str).unwrap_or_default();
+                    let code = other
+                        .get("code")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
                     let param: &dyn Fn(&str) -> Option<&'v Value> =
                         &|name| other.get("params")?.get(name);
                     f(code, param)

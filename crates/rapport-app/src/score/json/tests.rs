@@ -2,8 +2,8 @@
 //! component, number, parameter and English sentence, over inputs that reach every reason.
 
 use rapport_analytics::{
-    ClassInputs, ClassRules, Health, HealthInputs, HealthWeights, Reason, ReasonCode,
-    SurveyAnswer, classify, health,
+    ClassInputs, ClassRules, Health, HealthInputs, HealthWeights, Reason, ReasonCode, SurveyAnswer,
+    classify, health,
 };
 use serde_json::{Map, Value, json};
 
