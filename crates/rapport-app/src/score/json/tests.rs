@@ -35,8 +35,12 @@ fn stored(v: Value) -> Value {
     serde_json::from_str(&v.to_string()).unwrap()
 }
 
+/// One customer's health inputs, then the classification's: previous health, days since the
+/// last purchase, typical gap, every contract ended.
+type Case = (HealthInputs, Option<f64>, Option<u32>, Option<f64>, bool);
+
 /// Inputs that between them give every health and class reason.
-fn cases() -> Vec<(HealthInputs, Option<f64>, Option<u32>, Option<f64>, bool)> {
+fn cases() -> Vec<Case> {
     let survey = |score: f64, age_days: u32| Some(SurveyAnswer { score, age_days });
     let mut out = vec![(HealthInputs::default(), None, None, None, false)];
     let p_alive = [None, Some(0.03), Some(0.12345678901), Some(0.6), Some(0.97)];
