@@ -38,7 +38,7 @@
 mod components;
 mod reason;
 
-pub use reason::{Param, ParamValue, Reason, ReasonCode};
+pub use reason::{Param, ParamValue, Reason, ReasonCode, StoredParam};
 
 use crate::{AnalyticsError, Result};
 use components::part;

@@ -65,7 +65,7 @@ pub use optimize::{Fit, OptimizeOptions};
 pub use pareto_nbd::{ParetoNbd, ParetoNbdFit, ParetoParams};
 pub use rfm::{
     CompressedRfm, CustomerRfm, Holdout, RfmBuilder, RfmOptions, RfmScore, RfmSummary, RfmTriple,
-    Segment, TimeUnit, Transaction, quintile_scores, rfm_scores, summarize,
+    Segment, TimeUnit, Transaction, quintile_scores, rfm_scores, summarize, summarize_owned,
 };
 pub use uplift::{RateDifference, rate_difference};
 

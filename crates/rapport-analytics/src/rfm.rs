@@ -169,20 +169,27 @@ fn span(from: i64, to: i64) -> f64 {
 /// Builds the RFM summary of `transactions` (in any order). An empty log gives an empty
 /// summary; a non-finite amount or a holdout end before the calibration end is an error.
 pub fn summarize(transactions: &[Transaction], options: &RfmOptions) -> Result<RfmSummary> {
+    summarize_owned(transactions.to_vec(), options)
+}
+
+/// [`summarize`] of a log the caller hands over: sorted in place, so a log of millions of
+/// transactions is not held twice.
+pub fn summarize_owned(mut log: Vec<Transaction>, options: &RfmOptions) -> Result<RfmSummary> {
     let mut builder = RfmBuilder::new(options)?;
-    let mut log: Vec<(u64, i64, f64)> = transactions
-        .iter()
-        .map(|t| (t.customer, t.day, t.amount))
-        .collect();
     // Sorting on the amount too makes same-day sums independent of the input order.
-    log.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+    log.sort_unstable_by(|a, b| {
+        a.customer
+            .cmp(&b.customer)
+            .then(a.day.cmp(&b.day))
+            .then(a.amount.total_cmp(&b.amount))
+    });
     let mut lines = Vec::new();
     let mut start = 0;
     while start < log.len() {
-        let id = log[start].0;
-        let end = start + log[start..].iter().take_while(|t| t.0 == id).count();
+        let id = log[start].customer;
+        let end = start + log[start..].iter().take_while(|t| t.customer == id).count();
         lines.clear();
-        lines.extend(log[start..end].iter().map(|t| (t.1, t.2)));
+        lines.extend(log[start..end].iter().map(|t| (t.day, t.amount)));
         builder.push(id, &lines)?;
         start = end;
     }

@@ -58,16 +58,13 @@ async fn a_demo_company_is_scored_with_finite_explained_values_and_its_history_k
             let class = r[col("class")].as_str().unwrap().to_string();
             assert!(["grow", "maintain", "repair", "at_risk", "churned"].contains(&class.as_str()));
             classes.insert(class);
-            // Every class and every component explains itself in words.
-            let Value::Json(reasons) = &r[col("reasons")] else {
-                panic!("reasons")
-            };
+            // Every class and every component explains itself in words (stored as codes and
+            // numbers, read with their sentences).
+            let read = score::PartyScore::from_row(as_of, None, r).unwrap();
+            let reasons = &read.reasons;
             assert!(!reasons.as_array().unwrap().is_empty(), "{r:?}");
             assert!(reasons[0]["text"].as_str().unwrap().len() > 10);
-            let Value::Json(components) = &r[col("components")] else {
-                panic!("components")
-            };
-            let parts = components["components"].as_array().unwrap();
+            let parts = read.components["components"].as_array().unwrap();
             assert_eq!(parts.len(), 5);
             let sum: f64 = parts
                 .iter()

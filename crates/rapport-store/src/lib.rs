@@ -280,11 +280,20 @@ impl Store {
     }
 
     /// Starts a read for a batch job that scans whole tables (scoring, reports run from the
-    /// command line): on SQLite on a lookup connection, on the calling thread, so millions of
-    /// rows stream without a hand-over each; elsewhere `begin_read`. Not for a serving
+    /// command line): on SQLite on a read connection of its own without the memory map (see
+    /// `LookupPool::lend_for_scan`), on the calling thread, so millions of rows stream without
+    /// a hand-over each; elsewhere `begin_read`. Not for a serving
     /// process's request handlers, whose threads it would hold up. End it with `rollback`.
     pub async fn begin_scan(&self, org: OrgId) -> Result<Tx> {
-        self.begin_lookup(org).await
+        match &self.lookups {
+            Some(lookups) => Ok(Tx {
+                org,
+                turn: None,
+                goes_on_after_errors: true,
+                inner: tx::Inner::Lookup(lookups.lend_for_scan()?),
+            }),
+            None => Tx::begin_read(&self.pool, org).await,
+        }
     }
 
     /// Connections open in the pool, and how many of them are idle (for metrics).

@@ -38,6 +38,11 @@ static SQLITE: &[Migration] = &[
         name: "retention",
         sql: include_str!("../migrations/sqlite/0005_retention.sql"),
     },
+    Migration {
+        version: 6,
+        name: "order_totals",
+        sql: include_str!("../migrations/sqlite/0006_order_totals.sql"),
+    },
 ];
 
 static POSTGRES: &[Migration] = &[
@@ -65,6 +70,11 @@ static POSTGRES: &[Migration] = &[
         version: 5,
         name: "retention",
         sql: include_str!("../migrations/postgres/0005_retention.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "order_totals",
+        sql: include_str!("../migrations/postgres/0006_order_totals.sql"),
     },
 ];
 

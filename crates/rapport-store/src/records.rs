@@ -301,6 +301,26 @@ impl Tx {
         Ok(rows.iter().map(OrderSummary::from_row).collect())
     }
 
+    /// Sets each of these orders' `total_minor` to the sum of its stored lines (0 without
+    /// lines): for writers that add or change lines of orders whose total they do not know.
+    pub async fn refresh_order_totals(&mut self, orders: &[Uuid]) -> Result<()> {
+        for chunk in orders.chunks(IN_CHUNK) {
+            let sql = format!(
+                "UPDATE orders SET total_minor = (SELECT CAST(COALESCE(SUM(l.amount_minor), 0) AS BIGINT) \
+                 FROM order_lines l WHERE l.org_id = orders.org_id AND l.order_id = orders.id) \
+                 WHERE org_id = $1 AND id IN ({})",
+                placeholders(2, chunk.len())
+            );
+            let binds: Vec<(Value, ColType)> = chunk
+                .iter()
+                .map(|o| (Value::Uuid(*o), ColType::Uuid))
+                .collect();
+            self.execute(sql, &binds, || "summing orders' lines".into())
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The parties among `parties` with an order at or after `since` (each once), read through
     /// the orders' `(party_id, ordered_at)` index.
     pub async fn parties_ordering_since(

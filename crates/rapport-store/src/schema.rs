@@ -258,6 +258,8 @@ pub static ORDERS: Table = Table {
         c("ordered_at", Time),
         n("channel", Text),
         c("currency", Text),
+        // The sum of the order's lines' `amount_minor`: every writer of lines keeps it.
+        c("total_minor", Int),
     ],
     key: &["id"],
     natural_key: Some("external_id"),

@@ -25,12 +25,15 @@ use crate::{Context, Result, StoreError};
 /// than one statement per row.
 const ROWS_PER_STATEMENT: usize = 128;
 
-/// Inserts `rows` into `table` for `org` on `conn`, inside its open transaction.
+/// Inserts `rows` into `table` for `org` on `conn`, inside its open transaction; all or none
+/// when `atomic` (a savepoint), else what went in before an error stays for the caller to roll
+/// back with the transaction.
 pub(crate) async fn insert_rows(
     conn: &mut sqlx::SqliteConnection,
     org: Uuid,
     table: &Table,
     rows: &[Row],
+    atomic: bool,
 ) -> Result<()> {
     let mut handle = conn
         .lock_handle()
@@ -40,8 +43,11 @@ pub(crate) async fn insert_rows(
     // SAFETY: `db` is the live handle of this transaction's connection, locked away from
     // sqlx's worker for as long as `handle` lives; everything below finishes before it drops.
     unsafe {
+        if !atomic {
+            return insert_all(db, org, table, rows, false);
+        }
         exec(db, "SAVEPOINT rapport_bulk")?;
-        let result = insert_all(db, org, table, rows);
+        let result = insert_all(db, org, table, rows, true);
         if result.is_ok() {
             exec(db, "RELEASE rapport_bulk")?;
         } else if ffi::sqlite3_get_autocommit(db) == 0 {
@@ -55,30 +61,42 @@ pub(crate) async fn insert_rows(
     }
 }
 
-/// `INSERT INTO table (org_id, columns...) VALUES (?, ...), ...` for `n` rows.
-pub(crate) fn insert_sql(table: &Table, n: usize) -> String {
+/// `INSERT INTO table (org_id, columns...) VALUES (?, ...), ...` for `n` rows. Not `atomic`:
+/// `INSERT OR FAIL`, which leaves the rows before a failing one in place instead of undoing
+/// the statement, so SQLite keeps no statement journal (a copy of every page the statement
+/// changes) for it.
+pub(crate) fn insert_sql(table: &Table, n: usize, atomic: bool) -> String {
     let one = format!("({})", vec!["?"; table.columns.len() + 1].join(", "));
     format!(
-        "INSERT INTO {} (org_id, {}) VALUES {}",
+        "INSERT {}INTO {} (org_id, {}) VALUES {}",
+        if atomic { "" } else { "OR FAIL " },
         table.name,
         table.column_list(),
         vec![one; n].join(", ")
     )
 }
 
-unsafe fn insert_all(db: *mut ffi::sqlite3, org: Uuid, table: &Table, rows: &[Row]) -> Result<()> {
+unsafe fn insert_all(
+    db: *mut ffi::sqlite3,
+    org: Uuid,
+    table: &Table,
+    rows: &[Row],
+    atomic: bool,
+) -> Result<()> {
     // One statement for every full chunk, one more for the rest.
     let full = rows.len() / ROWS_PER_STATEMENT * ROWS_PER_STATEMENT;
     if full > 0 {
-        let stmt =
-            unsafe { Statement::prepare(db, &insert_sql(table, ROWS_PER_STATEMENT), table)? };
+        let stmt = unsafe {
+            Statement::prepare(db, &insert_sql(table, ROWS_PER_STATEMENT, atomic), table)?
+        };
         for chunk in rows[..full].chunks_exact(ROWS_PER_STATEMENT) {
             unsafe { stmt.run(db, org, table, chunk)? };
         }
     }
     let rest = &rows[full..];
     if !rest.is_empty() {
-        let stmt = unsafe { Statement::prepare(db, &insert_sql(table, rest.len()), table)? };
+        let stmt =
+            unsafe { Statement::prepare(db, &insert_sql(table, rest.len(), atomic), table)? };
         unsafe { stmt.run(db, org, table, rest)? };
     }
     Ok(())

@@ -78,6 +78,20 @@ impl LookupPool {
         Ok(Lent {
             conn: Some(conn),
             pool: Arc::clone(self),
+            reuse: true,
+        })
+    }
+
+    /// A connection of its own for a scan of whole tables, inside a fresh read transaction:
+    /// it reads through a small page cache instead of the memory map (a scan touches every
+    /// page once, and mapped pages count as the process's own memory), and is closed after.
+    pub(crate) fn lend_for_scan(self: &Arc<Self>) -> Result<Lent> {
+        let conn = RawConn::open_for_scan(&self.path)?;
+        conn.exec("BEGIN")?;
+        Ok(Lent {
+            conn: Some(conn),
+            pool: Arc::clone(self),
+            reuse: false,
         })
     }
 
@@ -102,6 +116,7 @@ impl LookupPool {
         Ok(Lent {
             conn: Some(conn),
             pool: Arc::clone(self),
+            reuse: true,
         })
     }
 }
@@ -111,6 +126,8 @@ impl LookupPool {
 pub(crate) struct Lent {
     conn: Option<RawConn>,
     pool: Arc<LookupPool>,
+    /// Whether the connection goes back to the pool after (a scan's is closed).
+    reuse: bool,
 }
 
 impl Lent {
@@ -143,14 +160,25 @@ impl Lent {
         self.conn()?.run(sql, org, binds, what)
     }
 
-    /// Inserts `rows` into `table` for `org`, all or none: 128 rows per statement, the
-    /// statements prepared once per connection.
-    pub(crate) fn insert(&mut self, org: Uuid, table: &Table, rows: &[Row]) -> Result<()> {
+    /// Inserts `rows` into `table` for `org`, all or none when `atomic`: 128 rows per
+    /// statement, the statements prepared once per connection.
+    pub(crate) fn insert(
+        &mut self,
+        org: Uuid,
+        table: &Table,
+        rows: &[Row],
+        atomic: bool,
+    ) -> Result<()> {
         let what = || format!("inserting into {}", table.name);
         let conn = self.conn()?;
-        let several = rows.len() > ROWS_PER_INSERT;
+        let several = atomic && rows.len() > ROWS_PER_INSERT;
         if several {
             conn.exec("SAVEPOINT rapport_insert")?;
+        }
+        if !atomic {
+            // Checked at the commit instead of per statement (which would keep a statement
+            // journal for every multi-row insert); this transaction fails whole either way.
+            conn.exec("PRAGMA defer_foreign_keys = ON")?;
         }
         let mut result = Ok(());
         for chunk in rows.chunks(ROWS_PER_INSERT) {
@@ -167,7 +195,7 @@ impl Lent {
                 );
             }
             result = conn
-                .run(&insert_sql(table, chunk.len()), org, &binds, &what)
+                .run(&insert_sql(table, chunk.len(), atomic), org, &binds, &what)
                 .map(|_| ());
             if result.is_err() {
                 break;
@@ -203,6 +231,9 @@ impl Lent {
     }
 
     fn keep(&self, conn: RawConn) {
+        if !self.reuse {
+            return;
+        }
         let most = if self.pool.writable {
             KEEP_IDLE_WRITES
         } else {

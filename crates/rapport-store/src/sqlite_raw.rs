@@ -26,6 +26,8 @@ const LOOKUP_CACHE_KIB: i64 = 8_192;
 /// Page cache of a write connection (KiB), as the pool's: the pages a write changes live here
 /// until the commit.
 const WRITE_CACHE_KIB: i64 = 65_536;
+/// Page cache of a scan connection (KiB): scans read each page once, through the OS's cache.
+const SCAN_CACHE_KIB: i64 = 16_384;
 /// How much of the file to map into memory: all of it, up to 1 TiB (the build raises SQLite's
 /// compiled-in cap of 2 GB to that in `.cargo/config.toml`; without it SQLite maps 2 GB).
 const MMAP_BYTES: i64 = 1 << 40;
@@ -61,15 +63,28 @@ impl RawConn {
             return Err(conn.error(rc, "opening a connection"));
         }
         conn.busy_wait(true);
+        // A write connection reads through its page cache, not the memory map: a write reads
+        // few pages, but one that rebuilds a list of a million customers would otherwise
+        // count every page it touched as the process's memory.
         conn.exec(&if writable {
             format!(
-                "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{WRITE_CACHE_KIB}; PRAGMA mmap_size = {MMAP_BYTES}"
+                "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -{WRITE_CACHE_KIB}; PRAGMA mmap_size = 0"
             )
         } else {
             format!(
                 "PRAGMA query_only = ON; PRAGMA cache_size = -{LOOKUP_CACHE_KIB}; PRAGMA mmap_size = {MMAP_BYTES}"
             )
         })?;
+        Ok(conn)
+    }
+
+    /// Opens a read-only connection for scans of whole tables: no memory map, a page cache of
+    /// `SCAN_CACHE_KIB` (the operating system's file cache holds the rest).
+    pub(crate) fn open_for_scan(path: &CStr) -> Result<RawConn> {
+        let conn = RawConn::open(path, false)?;
+        conn.exec(&format!(
+            "PRAGMA mmap_size = 0; PRAGMA cache_size = -{SCAN_CACHE_KIB}"
+        ))?;
         Ok(conn)
     }
 

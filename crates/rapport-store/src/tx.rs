@@ -334,12 +334,33 @@ impl Tx {
     /// Inserts rows (each in `table`'s column order). Fails on any key conflict.
     pub async fn insert_rows(&mut self, table: &Table, rows: &[Row]) -> Result<()> {
         self.savepoint().await?;
-        let result = self.insert_rows_inner(table, rows).await;
+        let result = self.insert_rows_inner(table, rows, true).await;
         self.end_savepoint(result.is_ok()).await?;
         result
     }
 
-    async fn insert_rows_inner(&mut self, table: &Table, rows: &[Row]) -> Result<()> {
+    /// Inserts rows like `insert_rows`, but without making the call all-or-nothing on its own:
+    /// for a transaction that is rolled back whole on any error (writing a score run, rebuilding
+    /// a list). On SQLite a savepoint per call copies every page the call changes into a
+    /// sub-journal first; for millions of rows in random index order that is most pages twice.
+    pub async fn append_rows(&mut self, table: &Table, rows: &[Row]) -> Result<()> {
+        self.insert_rows_inner(table, rows, false).await
+    }
+
+    /// On a SQLite bulk transaction, sets its page cache to `kib` KiB (elsewhere nothing): for
+    /// a bulk write into indexes in random order, whose pages would otherwise be written out
+    /// and read back again and again.
+    pub async fn use_page_cache(&mut self, kib: i64) -> Result<()> {
+        if let Inner::SqliteBulk(conn) = &mut self.inner {
+            use sqlx::Executor;
+            conn.execute(AssertSqlSafe(format!("PRAGMA cache_size = -{kib}")))
+                .await
+                .ctx(|| "setting the page cache".into())?;
+        }
+        Ok(())
+    }
+
+    async fn insert_rows_inner(&mut self, table: &Table, rows: &[Row], atomic: bool) -> Result<()> {
         if rows.is_empty() {
             return Ok(());
         }
@@ -351,13 +372,16 @@ impl Tx {
                 return crate::tx_bulk::copy_rows(tx, self.org, table, rows).await;
             }
             Inner::Sqlite(tx) => {
-                return crate::sqlite_bulk::insert_rows(tx, self.org.as_uuid(), table, rows).await;
+                let org = self.org.as_uuid();
+                return crate::sqlite_bulk::insert_rows(tx, org, table, rows, atomic).await;
             }
             Inner::SqliteBulk(conn) => {
-                return crate::sqlite_bulk::insert_rows(conn, self.org.as_uuid(), table, rows)
-                    .await;
+                let org = self.org.as_uuid();
+                return crate::sqlite_bulk::insert_rows(conn, org, table, rows, atomic).await;
             }
-            Inner::SqliteWrite(conn) => return conn.insert(self.org.as_uuid(), table, rows),
+            Inner::SqliteWrite(conn) => {
+                return conn.insert(self.org.as_uuid(), table, rows, atomic);
+            }
             Inner::Postgres(_) | Inner::Lookup(_) | Inner::Ended => {}
         }
         let width = table.columns.len() + 1;

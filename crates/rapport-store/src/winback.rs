@@ -60,7 +60,8 @@ pub struct RunScore {
     pub health: f64,
     pub previous_health: Option<f64>,
     pub clv: Option<f64>,
-    /// The health components with their reasons.
+    /// The health components with their reasons, as stored; `Null` when they give no purchase
+    /// trend reason (the only one the lists look at), which is then not parsed at all.
     pub components: serde_json::Value,
     /// Weeks from the first to the last purchase, and from the first purchase to the run.
     pub recency: f64,
@@ -102,20 +103,28 @@ fn entry_row(e: &WinbackEntry, now: DateTime<Utc>) -> Row {
 }
 
 impl Tx {
-    /// Replaces the whole of `list` with `entries`.
+    /// Replaces the whole of `list` with `entries`. Not all-or-nothing on its own: the caller
+    /// rolls its transaction back on an error.
     pub async fn replace_winback_list(
         &mut self,
         list: &str,
-        entries: &[WinbackEntry],
+        entries: impl IntoIterator<Item = WinbackEntry> + Send,
         now: DateTime<Utc>,
     ) -> Result<()> {
         self.delete_where(&WINBACK_ENTRIES, "list", &Value::text(list))
             .await?;
-        for chunk in entries.chunks(2_000) {
-            let rows: Vec<Row> = chunk.iter().map(|e| entry_row(e, now)).collect();
-            self.insert_rows(&WINBACK_ENTRIES, &rows).await?;
+        let mut entries = entries.into_iter();
+        loop {
+            let rows: Vec<Row> = entries
+                .by_ref()
+                .take(2_000)
+                .map(|e| entry_row(&e, now))
+                .collect();
+            if rows.is_empty() {
+                return Ok(());
+            }
+            self.append_rows(&WINBACK_ENTRIES, &rows).await?;
         }
-        Ok(())
     }
 
     /// Replaces one customer's entries in `list` (none: the customer leaves the list).
@@ -230,15 +239,17 @@ impl Tx {
             .collect())
     }
 
-    /// Each customer's scores in `run`, streamed, for the win-back signals.
+    /// Each customer's scores in `run`, streamed, for the win-back signals. In customer order:
+    /// the run's rows were written in that order, so they are read front to back (through
+    /// the health index they would be visited at random).
     pub async fn each_run_score(&mut self, run: Uuid, mut f: impl FnMut(RunScore)) -> Result<()> {
         use ColType::*;
         self.select_each(
-            "SELECT party_id, p_alive, health, previous_health, clv, components, recency, age \
-             FROM party_scores WHERE org_id = $1 AND run_id = $2"
+            "SELECT party_id, p_alive, health, previous_health, clv, CAST(components AS TEXT), recency, age \
+             FROM party_scores WHERE org_id = $1 AND run_id = $2 ORDER BY party_id"
                 .into(),
             &[(Value::Uuid(run), Uuid)],
-            &[Uuid, Float, Float, Float, Float, Json, Float, Float],
+            &[Uuid, Float, Float, Float, Float, Text, Float, Float],
             || "reading the run's scores".into(),
             |r| {
                 if let (Some(party), Some(health)) = (r[0].as_uuid(), r[2].as_f64()) {
@@ -248,8 +259,10 @@ impl Tx {
                         health,
                         previous_health: r[3].as_f64(),
                         clv: r[4].as_f64(),
-                        components: match &r[5] {
-                            Value::Json(j) => j.clone(),
+                        components: match r[5].as_str() {
+                            Some(text) if text.contains("purchase_trend_") => {
+                                serde_json::from_str(text).unwrap_or_default()
+                            }
                             _ => serde_json::Value::Null,
                         },
                         recency: r[6].as_f64().unwrap_or(0.0),

@@ -180,6 +180,7 @@ async fn foreign_keys_are_enforced() {
             Value::Time(t(3)),
             Value::Null,
             Value::text("EUR"),
+            Value::Int(0),
         ];
         let err = tx.insert_rows(&ORDERS, &[order]).await.unwrap_err();
         assert!(matches!(err, StoreError::Constraint(_)), "{err}");
@@ -308,6 +309,7 @@ async fn parties_resolve_through_aliases_and_reassign_moves_references() {
                 Value::Time(t(3)),
                 Value::Null,
                 Value::text("EUR"),
+                Value::Int(0),
             ]],
         )
         .await

@@ -21,6 +21,13 @@ pub enum ParamValue {
     Code(&'static str),
 }
 
+/// A parameter's value as read back from storage (see [`Reason::from_stored`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum StoredParam<'a> {
+    Number(f64),
+    Code(&'a str),
+}
+
 /// One named parameter of a reason.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Param {
@@ -47,6 +54,11 @@ macro_rules! reason_codes {
                 match self {
                     $(Self::$variant => $code,)*
                 }
+            }
+
+            /// The code whose stable string is `code`.
+            pub fn from_code(code: &str) -> Option<ReasonCode> {
+                Self::ALL.iter().copied().find(|c| c.code() == code)
             }
 
             /// The names of the parameters this reason's sentence uses, in order.
@@ -203,6 +215,28 @@ impl Reason {
             value: ParamValue::Code(code),
         });
         self
+    }
+
+    /// A reason rebuilt from its stable code and parameters as stored (each a number or a
+    /// component kind's code), so its sentence can be written again; `None` for a code,
+    /// parameter name or code value this crate does not know.
+    pub fn from_stored<'a>(
+        code: &str,
+        params: impl IntoIterator<Item = (&'a str, StoredParam<'a>)>,
+    ) -> Option<Reason> {
+        let code = ReasonCode::from_code(code)?;
+        let mut reason = Reason::new(code);
+        for (name, value) in params {
+            let name = *code.params().iter().find(|n| **n == name)?;
+            reason = match value {
+                StoredParam::Number(v) => reason.with_number(name, v),
+                StoredParam::Code(c) => {
+                    let kind = ComponentKind::ALL.into_iter().find(|k| k.code() == c)?;
+                    reason.with_code(name, kind.code())
+                }
+            };
+        }
+        Some(reason)
     }
 
     /// The numeric parameter `name`, if present.

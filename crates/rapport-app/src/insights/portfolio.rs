@@ -46,7 +46,7 @@ impl PortfolioEntry {
             "previous_health": r.previous_health,
             "health_change": r.previous_health.map(|p| r.health - p),
             "class": r.class,
-            "class_reasons": r.reasons,
+            "class_reasons": crate::score::json::expand_reasons(&r.reasons),
             "segment": r.segment,
             "rfm": {"r": r.rfm[0], "f": r.rfm[1], "m": r.rfm[2]},
             "p_alive": r.p_alive,

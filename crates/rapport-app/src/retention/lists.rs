@@ -55,6 +55,26 @@ fn reason(code: &str, params: Json) -> Json {
     json!({"code": code, "params": params})
 }
 
+/// A list entry held until the list is written, its reasons as JSON text: a million entries'
+/// reasons held as JSON values took over a GB (every object is a map node of its own).
+struct Held {
+    entry: WinbackEntry,
+    reasons: String,
+}
+
+fn hold(mut entry: WinbackEntry) -> Held {
+    let reasons = std::mem::take(&mut entry.reasons).to_string();
+    Held { entry, reasons }
+}
+
+/// The entry to write, its reasons as they were given.
+fn release(h: &Held) -> WinbackEntry {
+    WinbackEntry {
+        reasons: serde_json::from_str(&h.reasons).unwrap_or(Json::Null),
+        ..h.entry.clone()
+    }
+}
+
 fn days_ago(now: DateTime<Utc>, days: i64) -> DateTime<Utc> {
     now - TimeDelta::days(days)
 }
@@ -64,28 +84,17 @@ pub const FALLING_RATIO: f64 = 0.5;
 
 /// Whether a run's components give a falling or stopped purchase rate, and which.
 fn purchase_falling(components: &Json) -> Option<Json> {
-    let list = components.get("components")?.as_array()?;
-    list.iter()
-        .flat_map(|c| {
-            c.get("reasons")
-                .and_then(Json::as_array)
-                .into_iter()
-                .flatten()
-        })
-        .find_map(|r| match r.get("code").and_then(Json::as_str) {
-            // Buying at under half the earlier rate (a dip to 0.8 is noise for most buyers).
-            Some("purchase_trend_down") => {
-                let ratio = r["params"]
-                    .get("ratio")
-                    .and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()))?;
-                (ratio < FALLING_RATIO)
-                    .then(|| reason("purchase_rate_falling", json!({"ratio": ratio})))
-            }
-            Some("purchase_trend_stopped") => {
-                Some(reason("purchase_rate_falling", json!({"ratio": 0})))
-            }
-            _ => None,
-        })
+    crate::score::json::find_component_reason(components, |code, param| match code {
+        // Buying at under half the earlier rate (a dip to 0.8 is noise for most buyers).
+        "purchase_trend_down" => {
+            let ratio =
+                param("ratio").and_then(|v| v.as_f64().or_else(|| v.as_str()?.parse().ok()))?;
+            (ratio < FALLING_RATIO)
+                .then(|| reason("purchase_rate_falling", json!({"ratio": ratio})))
+        }
+        "purchase_trend_stopped" => Some(reason("purchase_rate_falling", json!({"ratio": 0}))),
+        _ => None,
+    })
 }
 
 /// One customer's churn from their ended contracts (none if a contract still runs).
@@ -131,7 +140,7 @@ pub async fn refresh(
         .and_then(|r| r.currency.as_deref())
         .and_then(|c| rapport_domain::Currency::parse(c).ok())
         .map_or(2, |c| c.minor_digits());
-    let mut at_risk: HashMap<Uuid, (Vec<Json>, f64)> = HashMap::new();
+    let mut at_risk: HashMap<Uuid, (Vec<String>, f64)> = HashMap::new();
     let mut clv: HashMap<Uuid, f64> = HashMap::new();
     let mut dormant: Vec<(Uuid, f64, Option<f64>)> = Vec::new();
     if let Some(run) = &run {
@@ -160,17 +169,18 @@ pub async fn refresh(
                 reasons.push(r);
             }
             if !reasons.is_empty() {
+                let reasons = reasons.iter().map(Json::to_string).collect();
                 at_risk.insert(s.party, (reasons, s.clv.unwrap_or(0.0)));
             }
         })
         .await?;
     }
-    let add = |at_risk: &mut HashMap<Uuid, (Vec<Json>, f64)>, party: Uuid, r: Json| {
+    let add = |at_risk: &mut HashMap<Uuid, (Vec<String>, f64)>, party: Uuid, r: Json| {
         at_risk
             .entry(party)
             .or_insert_with(|| (Vec::new(), clv.get(&party).copied().unwrap_or(0.0)))
             .0
-            .push(r);
+            .push(r.to_string());
     };
     for (party, n) in tx.open_case_counts().await? {
         add(
@@ -230,15 +240,16 @@ pub async fn refresh(
             by_party.entry(e.party).or_default().push(e);
         }
     }
-    let mut churned: Vec<WinbackEntry> = by_party
+    let mut churned: Vec<Held> = by_party
         .iter()
         .filter_map(|(party, list)| churn_entry(*party, list, clv.get(party).copied(), digits))
+        .map(hold)
         .collect();
     for (party, days, value) in dormant {
         if by_party.contains_key(&party) || live.contains(&party) {
             continue;
         }
-        churned.push(WinbackEntry {
+        churned.push(hold(WinbackEntry {
             list: CHURNED.into(),
             party,
             value: value.unwrap_or(0.0).max(0.0),
@@ -246,27 +257,36 @@ pub async fn refresh(
             reason_code: Some(DORMANT.into()),
             reasons: Json::Array(vec![reason(DORMANT, json!({"days": days.round()}))]),
             since: Some(days_ago(now, days.round() as i64)),
-        });
+        }));
     }
-    let churned_parties: HashSet<Uuid> = churned.iter().map(|e| e.party).collect();
-    let at_risk: Vec<WinbackEntry> = at_risk
+    let churned_parties: HashSet<Uuid> = churned.iter().map(|h| h.entry.party).collect();
+    let mut at_risk: Vec<Held> = at_risk
         .into_iter()
         .filter(|(party, _)| !churned_parties.contains(party))
-        .map(|(party, (reasons, value))| WinbackEntry {
-            list: AT_RISK.into(),
-            party,
-            value: value.max(0.0),
-            revenue_minor: 0,
-            reason_code: reasons
-                .first()
-                .and_then(|r| r["code"].as_str())
-                .map(str::to_string),
-            reasons: Json::Array(reasons),
-            since: None,
+        .map(|(party, (reasons, value))| Held {
+            entry: WinbackEntry {
+                list: AT_RISK.into(),
+                party,
+                value: value.max(0.0),
+                revenue_minor: 0,
+                reason_code: reasons
+                    .first()
+                    .and_then(|r| serde_json::from_str::<Json>(r).ok())
+                    .and_then(|r| r["code"].as_str().map(str::to_string)),
+                reasons: Json::Null,
+                since: None,
+            },
+            reasons: format!("[{}]", reasons.join(",")),
         })
         .collect();
-    tx.replace_winback_list(AT_RISK, &at_risk, now).await?;
-    tx.replace_winback_list(CHURNED, &churned, now).await?;
+    // In key order, the lists' B-trees (and the customers' key their rows check) are written
+    // front to back instead of at random.
+    at_risk.sort_unstable_by_key(|h| h.entry.party);
+    churned.sort_unstable_by_key(|h| h.entry.party);
+    tx.replace_winback_list(AT_RISK, at_risk.iter().map(release), now)
+        .await?;
+    tx.replace_winback_list(CHURNED, churned.iter().map(release), now)
+        .await?;
     tx.put_setting(REFRESHED, &json!({"at": now.to_rfc3339()}), now)
         .await?;
     tx.commit().await?;
@@ -444,6 +464,49 @@ mod tests {
         assert!(purchase_falling(&stopped).is_some());
         let steady = json!({"components": [{"reasons": [{"code": "purchase_trend_steady"}]}]});
         assert!(purchase_falling(&steady).is_none());
+        // As stored since scores keep compact explanations.
+        let compact = json!([
+            false,
+            [],
+            [[
+                "vitality",
+                0.3,
+                0.3,
+                55.0,
+                16.5,
+                [],
+                [["p_alive_medium", 0.6], ["purchase_trend_down", 0.4]]
+            ]]
+        ]);
+        assert_eq!(purchase_falling(&compact).unwrap()["params"]["ratio"], 0.4);
+        let compact = json!([
+            false,
+            [],
+            [[
+                "vitality",
+                0.3,
+                0.3,
+                0.0,
+                0.0,
+                [],
+                [["purchase_trend_stopped"]]
+            ]]
+        ]);
+        assert!(purchase_falling(&compact).is_some());
+        let compact = json!([
+            false,
+            [],
+            [[
+                "vitality",
+                0.3,
+                0.3,
+                55.0,
+                16.5,
+                [],
+                [["purchase_trend_down", 0.7]]
+            ]]
+        ]);
+        assert!(purchase_falling(&compact).is_none());
     }
 
     #[test]

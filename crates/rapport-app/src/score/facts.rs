@@ -42,8 +42,10 @@ pub(super) async fn load_orders(
     let mut index: FxHashMap<Uuid, u32> = FxHashMap::default();
     let mut parties = Vec::new();
     let mut currencies: Vec<(String, u64)> = Vec::new();
-    // (party, day, currency, amount in minor units)
-    let mut raw: Vec<(u32, i64, u16, i64)> = Vec::new();
+    // The log is held once: each order goes in as read, its amount in minor units until the
+    // main currency is known, its currency's number beside it.
+    let mut transactions: Transactions = Vec::new();
+    let mut currency_of: Vec<u16> = Vec::new();
     tx.each_order_total(before, |party, at, currency, amount| {
         let p = *index.entry(party).or_insert_with(|| {
             parties.push(party);
@@ -57,9 +59,15 @@ pub(super) async fn load_orders(
             }
         };
         currencies[c].1 += 1;
-        raw.push((p, at.timestamp().div_euclid(86_400), c as u16, amount));
+        transactions.push(Transaction {
+            customer: u64::from(p),
+            day: at.timestamp().div_euclid(86_400),
+            amount: amount as f64,
+        });
+        currency_of.push(c as u16);
     })
     .await?;
+    drop(index);
     let mut notes = Vec::new();
     let main = currencies
         .iter()
@@ -77,25 +85,22 @@ pub(super) async fn load_orders(
             "{others} orders in other currencies than {} were left out (no exchange rates)",
             currencies[main].0
         ));
+        let mut kept = currency_of.iter();
+        transactions.retain(|_| kept.next().map(|c| usize::from(*c)) == Some(main));
     }
+    drop(currency_of);
     let scale = main.map_or(100.0, |m| minor_scale(&currencies[m].0));
     let mut windows = vec![(0u32, 0u32); parties.len()];
-    let mut transactions = Vec::with_capacity(raw.len());
-    for (p, day, c, amount) in raw {
-        if Some(c as usize) != main {
-            continue;
-        }
-        let age = as_of_day - day;
+    for t in &mut transactions {
+        // Minor units to major, as `amount / scale` (the same value as before, bit for bit).
+        t.amount /= scale;
+        let age = as_of_day - t.day;
+        let w = &mut windows[t.customer as usize];
         if (0..RECENT_DAYS).contains(&age) {
-            windows[p as usize].0 += 1;
+            w.0 += 1;
         } else if (RECENT_DAYS..RECENT_DAYS + EARLIER_DAYS).contains(&age) {
-            windows[p as usize].1 += 1;
+            w.1 += 1;
         }
-        transactions.push(Transaction {
-            customer: u64::from(p),
-            day,
-            amount: amount as f64 / scale,
-        });
     }
     Ok(Orders {
         transactions,

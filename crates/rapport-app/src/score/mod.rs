@@ -8,22 +8,23 @@
 //! and health without P(alive) and CLV, and says so. A fit that does not converge writes
 //! nothing (the previous run's scores stay) and reports its diagnostics.
 
+mod customers;
 mod facts;
-mod json;
+pub(crate) mod json;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rapport_analytics::{
-    AnalyticsError, BgNbd, BgVariant, Class, ClassInputs, ClassRules, ClvOptions, OptimizeOptions,
-    RfmOptions, Segment, TimeUnit, Transaction, classify, health, rfm_scores, summarize,
+    AnalyticsError, BgNbd, BgVariant, Class, ClvOptions, OptimizeOptions, RfmOptions, Segment,
+    TimeUnit, Transaction, rfm_scores, summarize_owned,
 };
 use rapport_domain::{AuditEntry, AuditId, Currency};
 use rapport_store::schema::PARTY_SCORES;
-use rapport_store::{ScoreRun, Store, StoreError, Value};
+use rapport_store::{Row, ScoreRun, Store, StoreError, Value};
 use rustc_hash::FxHashMap;
 use uuid::Uuid;
 
 use crate::clv::{Spend, fit_spend, triple_values};
-use crate::insights::{self, CustomerFacts, Dictionaries, UNKNOWN, cohort_of, segment_index};
+use crate::insights::{self, Dictionaries, UNKNOWN};
 
 /// Days ahead for "expected purchases".
 pub const EXPECTED_PURCHASES_DAYS: f64 = 90.0;
@@ -33,6 +34,9 @@ pub const CLV_WEEKS: u32 = 52;
 pub const YEARLY_DISCOUNT: f64 = 0.10;
 /// Party scores written per insert.
 const WRITE_CHUNK: usize = 5_000;
+/// The page cache of the transaction writing a run (KiB): a million customers' entries in the
+/// health index (run, health, party) take about 70 MB.
+const WRITE_CACHE_KIB: i64 = 196_608;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
@@ -50,6 +54,8 @@ pub enum ScoreError {
     },
     #[error("no orders on or before {0}: there is nothing to score")]
     NoOrders(NaiveDate),
+    #[error("the scoring thread failed: {0}")]
+    Thread(String),
 }
 
 /// Where the pipeline is, for a progress display.
@@ -111,7 +117,7 @@ pub async fn run_with(
 
     progress(Stage::Orders);
     let mut read = store.begin_scan(org).await?;
-    let orders = facts::load_orders(&mut read, before, as_of_day).await?;
+    let mut orders = facts::load_orders(&mut read, before, as_of_day).await?;
     if orders.transactions.is_empty() {
         read.rollback().await?;
         return Err(ScoreError::NoOrders(as_of));
@@ -119,8 +125,9 @@ pub async fn run_with(
     notes.extend(orders.notes.iter().cloned());
 
     progress(Stage::Fit);
-    let summary = summarize(
-        &orders.transactions,
+    // The log goes into the summary, which sorts it in place and frees it.
+    let summary = summarize_owned(
+        std::mem::take(&mut orders.transactions),
         &RfmOptions {
             calibration_end: as_of_day,
             holdout_end: None,
@@ -206,7 +213,6 @@ pub async fn run_with(
         })
         .collect();
     let percentiles = percentile_ranks(&clvs);
-    let rules = ClassRules::default();
     let run_id = Uuid::now_v7();
     let mut fit_json = serde_json::json!({
         "model": "bg-nbd",
@@ -240,93 +246,73 @@ pub async fn run_with(
     // lookups made every page read of the insert slower the more was written.
     let total = summary.customers.len();
     let mut tx = store.begin_bulk(org).await?;
+    // The run's rows go into the health index in random order: its pages for this run stay
+    // in the cache instead of being written out and read back.
+    tx.use_page_cache(WRITE_CACHE_KIB).await?;
     tx.insert_score_run(&run).await?;
+    // The customers are scored on a thread of their own, a chunk ahead of the writer: two
+    // chunks in flight at most, so memory stays flat.
+    let scorer = customers::Scorer {
+        run_id,
+        as_of_day,
+        summary,
+        scores,
+        positions,
+        per_triple,
+        clvs,
+        percentiles,
+        orders,
+        facts,
+        weights,
+        previous,
+        profiles,
+        dictionaries,
+    };
+    // Written chunks go back to be freed there too: dropping a chunk's JSON is not the
+    // writer's work.
+    let (sender, mut chunks) = tokio::sync::mpsc::channel::<Vec<Row>>(2);
+    let (give_back, written_chunks) = std::sync::mpsc::channel::<Vec<Row>>();
+    let worker = std::thread::Builder::new()
+        .name("rapport-scorer".into())
+        .spawn(move || {
+            scorer.run(WRITE_CHUNK, |rows| {
+                while let Ok(done) = written_chunks.try_recv() {
+                    drop(done);
+                }
+                sender.blocking_send(rows).is_ok()
+            })
+        })
+        .map_err(|e| ScoreError::Thread(e.to_string()))?;
     let mut written = 0;
-    let mut rows = Vec::with_capacity(WRITE_CHUNK);
-    let mut customers = Vec::with_capacity(summary.customers.len());
-    let unknown = [
-        dictionaries.intern(0, UNKNOWN),
-        dictionaries.intern(1, UNKNOWN),
-        dictionaries.intern(2, UNKNOWN),
-    ];
-    let mut cohorts: FxHashMap<i64, u32> = FxHashMap::default();
-    let mut class_counts = [0usize; 5];
-    let mut segment_counts: FxHashMap<&'static str, usize> = FxHashMap::default();
-    let mut health_sum = 0.0;
-    for (i, c) in summary.customers.iter().enumerate() {
-        let party = orders.parties[c.customer as usize];
-        let values = per_triple
-            .as_ref()
-            .and_then(|v| v.get(positions[i] as usize).copied());
-        let inputs = facts.health_inputs(
-            party,
-            values.map(|v| v[0]),
-            orders.trend(c.customer as usize),
-            percentiles[i],
-        );
-        let h = health(&inputs, &weights)?;
-        let mut class_inputs = ClassInputs::new(&h);
-        class_inputs.previous_score = previous.get(&party).copied();
-        class_inputs.days_since_last_purchase = u32::try_from(as_of_day - c.last_day).ok();
-        class_inputs.typical_purchase_gap_days = (c.frequency > 0)
-            .then(|| (c.last_day - c.first_day) as f64 / f64::from(c.frequency))
-            .filter(|g| *g > 0.0);
-        class_inputs.all_contracts_ended = facts.all_contracts_ended(party);
-        let class = classify(&class_inputs, &rules)?;
-        class_counts[class_index(class.class)] += 1;
-        let score = &scores[i];
-        let segment = score.segment();
-        *segment_counts.entry(segment_code(segment)).or_default() += 1;
-        health_sum += h.score;
-        let previous_health = previous.get(&party).copied();
-        let [channel, industry, country] = profiles.get(&party).copied().unwrap_or(unknown);
-        let cohort = *cohorts
-            .entry(c.first_day)
-            .or_insert_with(|| dictionaries.intern(3, &cohort_of(c.first_day)));
-        customers.push(CustomerFacts {
-            segment: segment_index(segment_code(segment)).unwrap_or(0),
-            r: score.r,
-            f: score.f,
-            churned: class.class == Class::Churned,
-            health: h.score,
-            p_alive: values.map(|v| v[0]),
-            clv: clvs[i],
-            frequency: c.frequency,
-            spend: c.calibration_spend,
-            tenure_weeks: c.age,
-            health_drop: previous_health.map(|p| p - h.score),
-            attributes: [channel, industry, country, cohort],
-        });
-        rows.push(vec![
-            Value::Uuid(run_id),
-            Value::Uuid(party),
-            Value::Int(i64::from(c.frequency)),
-            Value::Float(c.recency),
-            Value::Float(c.age),
-            Value::Float(c.monetary),
-            Value::Int(i64::from(score.r)),
-            Value::Int(i64::from(score.f)),
-            Value::Int(i64::from(score.m)),
-            Value::text(segment_code(segment)),
-            Value::opt(values.map(|v| v[0])),
-            Value::opt(values.map(|v| v[1])),
-            Value::opt(clvs[i]),
-            Value::Float(h.score),
-            Value::opt(previous_health),
-            Value::Json(json::components(&h)),
-            Value::text(class.class.code()),
-            Value::Json(json::reasons(&class.reasons)),
-        ]);
-        if rows.len() == WRITE_CHUNK || i + 1 == total {
-            tx.insert_rows(&PARTY_SCORES, &rows).await?;
-            written += rows.len();
-            rows.clear();
-            progress(Stage::Write { written, total });
+    let mut writing = Ok(());
+    while let Some(rows) = chunks.recv().await {
+        if let Err(e) = tx.append_rows(&PARTY_SCORES, &rows).await {
+            writing = Err(e);
+            break;
         }
+        written += rows.len();
+        let _ = give_back.send(rows);
+        progress(Stage::Write { written, total });
     }
+    // Dropped, the channel stops the scorer if the writer gave up early.
+    drop(chunks);
+    let scored = worker
+        .join()
+        .map_err(|_| ScoreError::Thread("it panicked".into()))?;
+    writing?;
+    let customers::Tally {
+        customers,
+        dictionaries,
+        class_counts,
+        segment_counts,
+        health_sum,
+    } = scored?;
     run.finished_at = Utc::now();
     run.insights =
         serde_json::to_value(insights::summarize(&customers, &dictionaries)).unwrap_or_default();
+    // Freed before the win-back lists are rebuilt below.
+    drop(customers);
+    drop(dictionaries);
     tx.update_score_run(&run).await?;
 
     tx.audit(&[AuditEntry {
@@ -503,8 +489,8 @@ impl PartyScore {
             p_alive: col("p_alive").as_f64(),
             expected_purchases: col("expected_purchases").as_f64(),
             clv: col("clv").as_f64(),
-            components: json("components"),
-            reasons: json("reasons"),
+            components: json::expand_components(&json("components")),
+            reasons: json::expand_reasons(&json("reasons")),
         })
     }
 

@@ -52,6 +52,7 @@ pub fn order_row(id: Uuid, ext: &str, party: Uuid) -> Row {
         Value::Time(t(3)),
         Value::Null,
         Value::text("EUR"),
+        Value::Int(0),
     ]
 }
 

@@ -371,7 +371,9 @@ impl Loader {
             let k = l.order_key;
             let party = self.customers.get(&l.customer_key, &self.ids);
             let Some(party) = party else { continue };
-            let order_row = |id: Uuid| {
+            // A new order's total is summed from its lines when they are written (`apply`); a
+            // stored order keeps its own until then.
+            let order_row = |id: Uuid, total: Value| {
                 vec![
                     Value::Uuid(id),
                     Value::text(l.order_ext.as_str()),
@@ -379,11 +381,12 @@ impl Loader {
                     Value::Time(l.at),
                     Value::opt(l.channel.clone()),
                     Value::text(l.currency.as_str()),
+                    total,
                 ]
             };
             let (order_id, is_stored) = if let Some(row) = stored.get(&l.order_ext) {
                 let id = row[0].as_uuid().unwrap_or_default();
-                let wanted = order_row(id);
+                let wanted = order_row(id, row[ORDERS.col("total_minor")].clone());
                 if &wanted != row && !plan.order_updates.iter().any(|r: &Row| r[0] == wanted[0]) {
                     plan.order_updates.push(wanted);
                 }
@@ -396,7 +399,7 @@ impl Loader {
                         let seq = self.ids.next_seq();
                         let id = self.ids.id(seq);
                         self.orders.insert_created(k, seq);
-                        plan.order_inserts.push(order_row(id));
+                        plan.order_inserts.push(order_row(id, Value::Int(0)));
                         plan.counts.orders += 1;
                         (id, false)
                     }
@@ -483,7 +486,7 @@ impl Loader {
 async fn apply(tx: &mut Tx, plan: Plan) -> Result<(Rejected, Counts), StoreError> {
     let Plan {
         parties,
-        order_inserts,
+        mut order_inserts,
         order_updates,
         mut line_rows,
         mut line_meta,
@@ -491,6 +494,33 @@ async fn apply(tx: &mut Tx, plan: Plan) -> Result<(Rejected, Counts), StoreError
         mut rejected,
         mut counts,
     } = plan;
+    // Order totals: an order created in this batch has all its lines so far among the new
+    // lines, so its total goes in with it; every other order whose lines this batch adds or
+    // changes (created by an earlier batch, or stored before) is summed again afterwards.
+    let mut refresh: HashSet<Uuid> = HashSet::new();
+    {
+        let total = ORDERS.col("total_minor");
+        let mut sums: HashMap<Uuid, i64> = order_inserts
+            .iter()
+            .filter_map(|o| Some((o[0].as_uuid()?, 0)))
+            .collect();
+        for l in &line_rows {
+            let (Some(order), Some(amount)) = (l[0].as_uuid(), l[5].as_int()) else {
+                continue;
+            };
+            match sums.get_mut(&order) {
+                Some(sum) => *sum += amount,
+                None => {
+                    refresh.insert(order);
+                }
+            }
+        }
+        for o in &mut order_inserts {
+            if let Some(sum) = o[0].as_uuid().and_then(|id| sums.get(&id)) {
+                o[total] = Value::Int(*sum);
+            }
+        }
+    }
     tx.insert_rows(&PARTIES, &parties).await?;
     tx.insert_rows(&ORDERS, &order_inserts).await?;
     for row in &order_updates {
@@ -529,9 +559,11 @@ async fn apply(tx: &mut Tx, plan: Plan) -> Result<(Rejected, Counts), StoreError
                 Some(old) if *old == row => counts.unchanged += 1,
                 Some(_) => {
                     tx.update_row(&ORDER_LINES, &row).await?;
+                    refresh.extend(row[0].as_uuid());
                     counts.updated += 1;
                 }
                 None => {
+                    refresh.extend(row[0].as_uuid());
                     line_rows.push(row);
                     line_meta.push((line, raw));
                 }
@@ -550,6 +582,8 @@ async fn apply(tx: &mut Tx, plan: Plan) -> Result<(Rejected, Counts), StoreError
                 {
                     Ok(()) => counts.created += 1,
                     Err(StoreError::Constraint(_)) => {
+                        // Its order's total counted it: sum the order again.
+                        refresh.extend(row[0].as_uuid());
                         let ext = raw_order_ext(&row, &order_inserts).unwrap_or_default();
                         rejected.push((
                             raw,
@@ -561,6 +595,11 @@ async fn apply(tx: &mut Tx, plan: Plan) -> Result<(Rejected, Counts), StoreError
             }
         }
         Err(e) => return Err(e),
+    }
+    if !refresh.is_empty() {
+        let mut orders: Vec<Uuid> = refresh.into_iter().collect();
+        orders.sort_unstable();
+        tx.refresh_order_totals(&orders).await?;
     }
     Ok((rejected, counts))
 }

@@ -157,6 +157,9 @@ pub(super) async fn plan(
         let id = stored_row
             .as_ref()
             .map_or(Value::Uuid(Uuid::nil()), |r| r[ORDERS.col("id")].clone());
+        // The order's total is its lines' sum: the lines planned here are all of them.
+        let amount = ORDER_LINES.col("amount_minor");
+        let total: i64 = lines.iter().filter_map(|l| l[amount].as_int()).sum();
         planned.push(Planned {
             header: vec![
                 id,
@@ -165,6 +168,7 @@ pub(super) async fn plan(
                 Value::Time(p.at),
                 Value::opt(p.channel),
                 Value::text(p.currency.as_str()),
+                Value::Int(total),
             ],
             key: p.key,
             stored: stored_row.map(|r| (r, old_lines)),
